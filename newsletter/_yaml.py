@@ -1,0 +1,107 @@
+"""Leaf: YAML text → a small tree of frozen nodes that remember their line and column.
+
+PyYAML's composer gives nodes with marks but no interpretation: we never let it construct
+values, so every scalar stays the text the editor typed (`no`, `on`, `1e3` and `12:30` are
+strings) and the schema in `issue.py` converts them. Duplicate keys survive composition, so the
+schema can report them. Syntax errors come back as `Problem`s at the parser's position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from newsletter.errors import Problem
+from newsletter.models import Span
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+
+
+@dataclass(frozen=True, slots=True)
+class YScalar:
+    """A scalar exactly as written; `quoted` when the editor used quotes or a block scalar."""
+
+    value: str
+    span: Span
+    quoted: bool
+
+    @property
+    def is_null(self) -> bool:
+        """True for an empty value (`key:`), `~` or `null` written without quotes."""
+        return not self.quoted and self.value in _NULLS
+
+
+@dataclass(frozen=True, slots=True)
+class YMap:
+    """A mapping, keys in the order written (duplicates kept so they can be reported)."""
+
+    pairs: tuple[tuple[YScalar, YNode], ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class YSeq:
+    """A sequence of nodes."""
+
+    items: tuple[YNode, ...]
+    span: Span
+
+
+YNode = YScalar | YMap | YSeq
+
+
+def _span(path: Path, node: yaml.Node) -> Span:
+    start, end = node.start_mark, node.end_mark
+    length = end.column - start.column if end.line == start.line else 1
+    return Span(path, start.line + 1, start.column + 1, max(1, length))
+
+
+def _convert(path: Path, node: yaml.Node) -> YNode:
+    if isinstance(node, yaml.ScalarNode):
+        return YScalar(str(node.value), _span(path, node), node.style is not None)
+    if isinstance(node, yaml.SequenceNode):
+        return YSeq(tuple(_convert(path, child) for child in node.value), _span(path, node))
+    if isinstance(node, yaml.MappingNode):
+        pairs: list[tuple[YScalar, YNode]] = []
+        for key_node, value_node in node.value:
+            key = _convert(path, key_node)
+            if not isinstance(key, YScalar):
+                # A mapping or list used as a key: keep its place, the schema rejects it.
+                key = YScalar("<complex key>", key.span, True)
+            pairs.append((key, _convert(path, value_node)))
+        return YMap(tuple(pairs), _span(path, node))
+    raise TypeError(f"unexpected YAML node {type(node).__name__}")  # pragma: no cover
+
+
+def _syntax_problem(path: Path, exc: yaml.YAMLError) -> Problem:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"YAML syntax: {problem}"
+    if context:
+        message += f" ({context})"
+    hint = "check the indentation and the colons on this line and the one above it"
+    if "tab" in problem.lower():
+        hint = "YAML indents with spaces only; replace the tab with spaces"
+    elif "mapping values are not allowed" in problem:
+        hint = "a value containing ': ' must be quoted, e.g. title: \"Talks: What Comes Next\""
+    elif "expected a single document" in problem:
+        hint = "an issue file is one document; remove the extra '---' line"
+    span = None
+    if mark is not None:
+        span = Span(path, mark.line + 1, mark.column + 1)
+    return Problem(message, span=span, hint=hint, path=path)
+
+
+def load_yaml(path: Path, text: str) -> tuple[YNode | None, list[Problem]]:
+    """Compose `text` (read from `path`) into nodes; a syntax error becomes a `Problem`."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        return None, [_syntax_problem(path, exc)]
+    if node is None:
+        return None, []
+    return _convert(path, node), []

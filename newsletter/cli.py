@@ -1,0 +1,445 @@
+"""Entry point: the `newsletter` command line (click). Each command parses its options, calls
+the stages in order, and prints the result; bad input is printed as problems (exit 1), never as
+a traceback. Exit codes: 0 ok, 1 problems found, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import sys
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from newsletter import __version__
+from newsletter.config import DAYS, Settings, find_config, load_settings
+from newsletter.deliver.build import write_build
+from newsletter.errors import NewsletterError, Problem, ProblemsError, format_problems
+from newsletter.feeds import FeedResult, fetch_feeds
+from newsletter.files import write_atomic
+from newsletter.issue import draft_issue, next_number, read_issue
+from newsletter.models import Article
+from newsletter.render import render_issue
+from newsletter.render.checks import check_html, html_sizes
+from newsletter.store import SaveCounts, Store
+from newsletter.week import local_time, week_bounds
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def _handle_errors(func: F) -> F:
+    """Print problems compiler-style and exit 1; hide tracebacks unless --debug."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ProblemsError as exc:
+            click.echo(format_problems(exc.problems), err=True, nl=False)
+            sys.exit(1)
+        except NewsletterError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except (click.ClickException, click.exceptions.Exit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if click.get_current_context().find_root().params.get("debug"):
+                raise
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc}\n"
+                "  hint: this is a bug in newsletter; run again with --debug for the details",
+                err=True,
+            )
+            sys.exit(3)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _config_option(func: F) -> F:
+    return click.option(
+        "--config",
+        "config",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="The newsroom's settings file. [default: ./newsletter.toml]",
+    )(func)
+
+
+def _settings(config: Path | None) -> Settings:
+    return load_settings(find_config(config))
+
+
+def _parse_day(value: str | None, param: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"expected a date as YYYY-MM-DD, found '{value}'", param_hint=param
+        ) from None
+
+
+def _next_send_day(settings: Settings) -> date:
+    today = datetime.now(settings.timezone).date()
+    ahead = (DAYS.index(settings.send_day) - today.weekday()) % 7
+    return today + timedelta(days=ahead)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="newsletter")
+@click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
+def cli(debug: bool) -> None:
+    """Assemble a newsroom's weekly email briefing from its RSS/Atom feeds.
+
+    \b
+    The weekly loop:
+      newsletter fetch                          read every feed into the store
+      newsletter articles --week 2026-11-27     see what the week holds
+      newsletter draft --date 2026-11-27        scaffold issues/2026-11-27.yaml
+      newsletter check issues/2026-11-27.yaml   every mistake, with line and hint
+      newsletter build issues/2026-11-27.yaml   build/2026-11-27/email.html, .txt, .eml
+    """
+
+
+# -- fetch --------------------------------------------------------------------------------------
+
+
+def _health_table(rows: list[tuple[FeedResult, SaveCounts | None]]) -> Table:
+    table = Table(title="Feed health", title_justify="left", expand=False)
+    for column, justify in (
+        ("feed", "left"),
+        ("new", "right"),
+        ("updated", "right"),
+        ("unchanged", "right"),
+        ("status", "left"),
+        ("time", "right"),
+        ("problem", "left"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for result, counts in rows:
+        status = (
+            "304"
+            if result.not_modified
+            else (
+                str(result.status)
+                if result.status is not None
+                else ("file" if not result.source.is_remote and not result.problem else "—")
+            )
+        )
+        table.add_row(
+            result.source.name,
+            str(counts.new) if counts else "0",
+            str(counts.updated) if counts else "0",
+            str(counts.unchanged) if counts else "0",
+            status,
+            f"{result.elapsed:.2f}s",
+            f"[red]{result.problem}[/red]" if result.problem else "",
+        )
+    return table
+
+
+@cli.command()
+@_config_option
+@click.option("--json", "as_json", is_flag=True, help="Print the per-feed results as JSON.")
+@click.option("--strict", is_flag=True, help="Exit 1 when any feed failed.")
+@_handle_errors
+def fetch(config: Path | None, as_json: bool, strict: bool) -> None:
+    """Read every feed in newsletter.toml into the article store.
+
+    Shows a progress bar, then a health table per feed: new, updated and unchanged articles,
+    the HTTP status (304 when the feed had not changed) and a plain-words problem for each
+    failure. A broken feed never stops the others.
+    """
+    settings = _settings(config)
+    if not settings.feeds:
+        raise ProblemsError(
+            [
+                Problem(
+                    "no feeds to read",
+                    path=settings.path,
+                    hint='add [[feeds]] with name = "…" and url = "…"',
+                )
+            ]
+        )
+    rows: list[tuple[FeedResult, SaveCounts | None]] = []
+    with Store(settings.store) as store:
+        validators = store.validators()
+        progress = Progress(
+            TextColumn("fetching"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=err,
+            transient=True,
+            disable=as_json,
+        )
+        with progress:
+            task = progress.add_task("", total=len(settings.feeds))
+
+            def done(result: FeedResult) -> None:
+                counts = None
+                if not result.problem:
+                    counts = store.save_feed(
+                        name=result.source.name,
+                        url=result.source.url,
+                        articles=result.articles,
+                        status=result.status,
+                        validators=result.validators,
+                        problem=None,
+                    )
+                else:
+                    store.save_feed(
+                        name=result.source.name,
+                        url=result.source.url,
+                        articles=(),
+                        status=result.status,
+                        validators=result.validators,
+                        problem=result.problem,
+                    )
+                rows.append((result, counts))
+                progress.update(task, advance=1, description=result.source.name)
+
+            asyncio.run(fetch_feeds(settings.feeds, validators, done))
+        total = store.count()
+    order = {source.name: index for index, source in enumerate(settings.feeds)}
+    rows.sort(key=lambda row: order[row[0].source.name])
+    failed = [result for result, _ in rows if result.problem]
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "store": str(settings.store),
+                    "articles": total,
+                    "feeds": [
+                        {
+                            "name": result.source.name,
+                            "url": result.source.url,
+                            "status": result.status,
+                            "not_modified": result.not_modified,
+                            "new": counts.new if counts else 0,
+                            "updated": counts.updated if counts else 0,
+                            "unchanged": counts.unchanged if counts else 0,
+                            "seconds": round(result.elapsed, 3),
+                            "problem": result.problem,
+                            "skipped": list(result.skipped),
+                        }
+                        for result, counts in rows
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        out.print(_health_table(rows))
+        out.print(
+            f"{total} articles in {settings.store}; "
+            f"{len(rows) - len(failed)} of {len(rows)} feeds read."
+        )
+    if failed and strict:
+        sys.exit(1)
+
+
+# -- articles -----------------------------------------------------------------------------------
+
+
+def _article_json(article: Article, settings: Settings) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "feed": article.feed,
+        "published": article.published.isoformat() if article.published else None,
+        "local_time": local_time(article.published, settings.timezone)
+        if article.published
+        else None,
+        "date_is_guess": article.date_is_guess,
+        "title": article.title,
+        "url": article.url,
+        "author": article.author,
+        "summary": article.summary_text,
+        "image": article.image.url if article.image else None,
+        "lang": article.lang,
+        "categories": list(article.categories),
+    }
+
+
+@cli.command()
+@_config_option
+@click.option(
+    "--week",
+    "week",
+    metavar="DATE",
+    help="The week ending on DATE (YYYY-MM-DD). [default: the next send day]",
+)
+@click.option("--feed", help="Only articles of this feed.")
+@click.option("--search", metavar="TEXT", help="Only articles whose title or summary has TEXT.")
+@click.option("--json", "as_json", is_flag=True, help="Print the articles as JSON.")
+@_handle_errors
+def articles(
+    config: Path | None, week: str | None, feed: str | None, search: str | None, as_json: bool
+) -> None:
+    """List the stored articles of a week: id, feed, local time, title.
+
+    The week is the seven days ending on DATE, in the newsletter's time zone. Use an id
+    (or the URL) in an issue file's `article:` key.
+    """
+    settings = _settings(config)
+    day = _parse_day(week, "--week") or _next_send_day(settings)
+    if feed and feed not in {source.name for source in settings.feeds}:
+        names = ", ".join(source.name for source in settings.feeds)
+        raise click.BadParameter(f"no feed named '{feed}' (feeds: {names})", param_hint="--feed")
+    start, end = week_bounds(day, settings.timezone)
+    with Store(settings.store) as store:
+        found = store.articles_between(start, end, feed=feed, search=search)
+    if as_json:
+        click.echo(
+            json.dumps([_article_json(a, settings) for a in found], indent=2, ensure_ascii=False)
+        )
+        return
+    table = Table(
+        title=f"Week {start.date()} to {day} ({settings.timezone.key})", title_justify="left"
+    )
+    table.add_column("id", no_wrap=True)
+    table.add_column("feed", no_wrap=True)
+    table.add_column("local time", no_wrap=True)
+    table.add_column("title")
+    for article in found:
+        when = local_time(article.published, settings.timezone) if article.published else ""
+        table.add_row(
+            article.id, article.feed, when + ("*" if article.date_is_guess else ""), article.title
+        )
+    out.print(table)
+    out.print(
+        f"{len(found)} article{'s' if len(found) != 1 else ''}"
+        + (
+            "; * = the feed gave no date, first seen then"
+            if any(a.date_is_guess for a in found)
+            else ""
+        )
+        + "."
+    )
+
+
+# -- draft --------------------------------------------------------------------------------------
+
+
+@cli.command()
+@_config_option
+@click.option(
+    "--date",
+    "day",
+    metavar="DATE",
+    help="The issue's send date (YYYY-MM-DD). [default: the next send day]",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write it. [default: issues/DATE.yaml]",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@_handle_errors
+def draft(config: Path | None, day: str | None, output: Path | None, force: bool) -> None:
+    """Scaffold a new issue file from the week's articles.
+
+    Writes the sections with placeholder text and every candidate article of the week as a
+    commented-out entry, grouped by feed, newest first: uncomment, write, then `check`.
+    """
+    settings = _settings(config)
+    when = _parse_day(day, "--date") or _next_send_day(settings)
+    target = output or settings.root / "issues" / f"{when}.yaml"
+    if target.exists() and not force:
+        raise ProblemsError(
+            [
+                Problem(
+                    "the issue file already exists; nothing was written",
+                    path=target,
+                    hint="pass --force to overwrite it, or -o to write elsewhere",
+                )
+            ]
+        )
+    start, end = week_bounds(when, settings.timezone)
+    with Store(settings.store) as store:
+        candidates = store.articles_between(start, end)
+    text = draft_issue(when, next_number(target.parent), settings, candidates)
+    write_atomic(target, text)
+    click.echo(f"wrote {target} with {len(candidates)} candidate articles")
+
+
+# -- check and build ----------------------------------------------------------------------------
+
+
+@cli.command()
+@_config_option
+@click.argument("issue_file", metavar="ISSUE.yaml", type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@_handle_errors
+def check(config: Path | None, issue_file: Path, strict: bool) -> None:
+    """Report every problem in an issue file, compiler style (exit 1 if any error)."""
+    settings = _settings(config)
+    with Store(settings.store) as store:
+        checked = read_issue(issue_file, settings, store)
+    warnings = list(checked.warnings)
+    if warnings:
+        if strict:
+            raise ProblemsError(
+                [Problem(w.message, w.span, w.key, w.hint, "error", w.path) for w in warnings]
+            )
+        click.echo(format_problems(warnings), err=True, nl=False)
+    click.echo(
+        f"{issue_file}: ok, issue {checked.issue.number} of {checked.issue.date}, "
+        f"{len(checked.issue.articles)} articles, {len(warnings)} warning"
+        f"{'s' if len(warnings) != 1 else ''}"
+    )
+
+
+@cli.command()
+@_config_option
+@click.argument("issue_file", metavar="ISSUE.yaml", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("build"),
+    show_default=True,
+    help="The build folder.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_handle_errors
+def build(config: Path | None, issue_file: Path, output: Path, as_json: bool) -> None:
+    """Build an issue: build/DATE/email.html, email.txt, email.eml and report.json."""
+    settings = _settings(config)
+    with Store(settings.store) as store:
+        checked = read_issue(issue_file, settings, store)
+    rendered = render_issue(checked.issue, settings)
+    lint = check_html(rendered.html)
+    problems = [*checked.warnings, *lint]
+    receipt = write_build(rendered, settings, output, problems, html_sizes(rendered.html))
+    folder = Path(receipt.target)
+    if as_json:
+        click.echo((folder / "report.json").read_text(encoding="utf-8"), nl=False)
+        return
+    if problems:
+        click.echo(format_problems(problems, wrote_nothing=False), err=True, nl=False)
+    click.echo(f"built issue {rendered.issue.number}: {rendered.subject}")
+    click.echo(f"  {folder / 'email.html'}")
+    click.echo(f"  {folder / 'email.txt'}")
+    click.echo(f"  {folder / 'email.eml'}")
+    click.echo(f"  {folder / 'report.json'}")
+
+
+def main() -> None:
+    """Run the command line."""
+    cli(prog_name="newsletter")

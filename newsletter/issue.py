@@ -1,0 +1,809 @@
+"""Stage 2, the issue file: `issues/*.yaml` → `Issue`, and the scaffold `newsletter draft` writes.
+
+Takes the YAML node tree from `_yaml`, the settings and something that can look up stored
+articles; gives a frozen `Issue` with every reference resolved, or raises `ProblemsError`
+with *every* mistake in the file (unknown keys, wrong types, bad dates, unknown articles and
+authors), each at its line and column with a hint. Warnings (editorial checks) ride along on
+the result so `check` can print them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+from newsletter._yaml import YMap, YNode, YScalar, YSeq, load_yaml
+from newsletter.config import Settings
+from newsletter.errors import Problem, ProblemsError, has_errors
+from newsletter.models import Article, Author, Image, Issue, Item, Note, Section, Span
+from newsletter.urls import article_id
+from newsletter.week import local_time, week_bounds
+
+LAYOUTS = ("feature", "list")
+LABEL_KEYS = (
+    "key_issue",
+    "keep_an_eye_on",
+    "roundup",
+    "why_important",
+    "whats_next",
+    "welcome",
+    "welcome_link",
+    "author_line",
+    "read_more",
+    "until_next_time",
+    "footer_why",
+    "unsubscribe",
+    "view_in_browser",
+)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_PLACEHOLDER = "TODO"
+
+_TOP = (
+    "number",
+    "date",
+    "lang",
+    "title",
+    "subject",
+    "preheader",
+    "author",
+    "hero",
+    "sections",
+    "signoff",
+    "labels",
+)
+_SECTION = ("heading", "layout", "items")
+_ITEM = ("article", "url", "title", "image", "body", "blurb", "notes")
+_NOTE = ("label", "text")
+_IMAGE = ("url", "alt", "caption", "width", "height")
+_AUTHOR = ("name", "role", "bio")
+
+
+class ArticleSource(Protocol):
+    """What the issue reader needs of the store: look an article up, list them for hints."""
+
+    def get(self, id_or_url: str) -> Article | None:
+        """The article with this id or URL, or None."""
+        ...
+
+    def all_articles(self) -> list[Article]:
+        """Every stored article, newest first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedIssue:
+    """An issue that has no errors, with the warnings found on the way."""
+
+    issue: Issue
+    warnings: tuple[Problem, ...]
+
+
+class _Reader:
+    """Walks the node tree once, collecting problems instead of stopping at the first."""
+
+    def __init__(self, path: Path, settings: Settings, articles: ArticleSource) -> None:
+        self.path = path
+        self.settings = settings
+        self.articles = articles
+        self.problems: list[Problem] = []
+        self._all: list[Article] | None = None
+
+    # -- reporting ---------------------------------------------------------------------------
+
+    def error(self, node: YNode | YScalar | Span, key: str, message: str, hint: str = "") -> None:
+        span = node if isinstance(node, Span) else node.span
+        self.problems.append(Problem(message, span=span, key=key, hint=hint))
+
+    def warn(self, node: YNode | Span, key: str, message: str, hint: str = "") -> None:
+        span = node if isinstance(node, Span) else node.span
+        self.problems.append(Problem(message, span=span, key=key, hint=hint, severity="warning"))
+
+    @staticmethod
+    def _kind(node: YNode) -> str:
+        if isinstance(node, YMap):
+            return "a mapping"
+        if isinstance(node, YSeq):
+            return "a list"
+        if node.is_null:
+            return "nothing"
+        return f"'{node.value}'" if len(node.value) <= 40 else f"'{node.value[:37]}...'"
+
+    # -- shapes ------------------------------------------------------------------------------
+
+    def fields(
+        self, node: YNode, key: str, allowed: Sequence[str], what: str
+    ) -> dict[str, YNode] | None:
+        """A mapping's values by key; unknown and repeated keys are reported."""
+        if not isinstance(node, YMap):
+            self.error(
+                node,
+                key,
+                f"expected {what} (a mapping of keys), found {self._kind(node)}",
+                hint=f"{what} has the keys: {', '.join(allowed)}",
+            )
+            return None
+        out: dict[str, YNode] = {}
+        for name_node, value in node.pairs:
+            name = name_node.value
+            where = f"{key}.{name}" if key else name
+            if name not in allowed:
+                close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                self.error(
+                    name_node,
+                    key or name,
+                    f"unknown key '{name}'",
+                    hint=f"{hint}{what} has the keys: {', '.join(allowed)}",
+                )
+                continue
+            if name in out:
+                self.error(
+                    name_node,
+                    where,
+                    f"'{name}' is given twice",
+                    hint="keep one of them; a later one would silently win",
+                )
+                continue
+            out[name] = value
+        return out
+
+    def text(
+        self, node: YNode | None, key: str, parent: YNode | None, *, required: bool, hint: str = ""
+    ) -> str | None:
+        """A string value; `required` reports a missing or empty one."""
+        if node is None:
+            if required and parent is not None:
+                self.error(
+                    parent, key, f"missing required key '{key.rsplit('.', 1)[-1]}'", hint=hint
+                )
+            return None
+        if not isinstance(node, YScalar):
+            self.error(
+                node,
+                key,
+                f"expected text, found {self._kind(node)}",
+                hint="if the text contains ': ' or starts with '-', put it in quotes",
+            )
+            return None
+        if node.is_null or not node.value.strip():
+            if required:
+                self.error(node, key, "expected text, found nothing", hint=hint)
+            return None
+        if _PLACEHOLDER in node.value:
+            self.error(
+                node,
+                key,
+                f"placeholder text left in: {self._kind(node)}",
+                hint=f"replace the {_PLACEHOLDER} text with your own words",
+            )
+        return node.value.strip() if not node.quoted else node.value
+
+    def integer(self, node: YNode | None, key: str, parent: YNode) -> int | None:
+        if node is None:
+            self.error(parent, key, f"missing required key '{key}'", hint="e.g. number: 42")
+            return None
+        if not isinstance(node, YScalar) or not re.fullmatch(r"\d{1,6}", node.value.strip()):
+            self.error(
+                node,
+                key,
+                f"expected a whole number, found {self._kind(node)}",
+                hint="the issue's number in the series, e.g. number: 42",
+            )
+            return None
+        value = int(node.value)
+        if value < 1:
+            self.error(node, key, "expected a number of 1 or more, found 0")
+            return None
+        return value
+
+    def day(self, node: YNode | None, key: str, parent: YNode) -> date | None:
+        if node is None:
+            self.error(
+                parent,
+                key,
+                "missing required key 'date'",
+                hint="the send date, e.g. date: 2026-11-27",
+            )
+            return None
+        raw = node.value.strip() if isinstance(node, YScalar) else ""
+        if isinstance(node, YScalar) and _DATE.match(raw):
+            try:
+                return date.fromisoformat(raw)
+            except ValueError:
+                self.error(
+                    node,
+                    key,
+                    f"no such day: '{raw}'",
+                    hint="check the month and the day of the month",
+                )
+                return None
+        guess = ""
+        match = re.fullmatch(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})", raw)
+        if match:
+            d, m, y = (int(g) for g in match.groups())
+            if m > 12 >= d:
+                d, m = m, d
+            try:
+                guess = f"; did you mean {date(y, m, d).isoformat()}?"
+            except ValueError:
+                guess = ""
+        found = self._kind(node) if isinstance(node, YMap | YSeq) else f"'{raw}'"
+        self.error(
+            node,
+            key,
+            f"expected a date as YYYY-MM-DD, found {found}",
+            hint=f"write the year first, e.g. 2026-11-27{guess}",
+        )
+        return None
+
+    # -- the issue ---------------------------------------------------------------------------
+
+    def issue(self, root: YNode) -> Issue | None:
+        top = self.fields(root, "", _TOP, "an issue")
+        if top is None:
+            return None
+        number = self.integer(top.get("number"), "number", root)
+        day = self.day(top.get("date"), "date", root)
+        lang = self.text(top.get("lang"), "lang", root, required=False) or "en"
+        lang_node = top.get("lang")
+        if lang_node is not None and not _LANG.match(lang):
+            self.error(
+                lang_node,
+                "lang",
+                f"expected a language code, found '{lang}'",
+                hint="a code such as en, fa (Dari), ps (Pashto) or ur",
+            )
+        title = self.text(
+            top.get("title"),
+            "title",
+            root,
+            required=True,
+            hint="the headline, in Title Case: title: Talks Resume In The Capital",
+        )
+        subject = self.text(top.get("subject"), "subject", root, required=False)
+        preheader = self.text(
+            top.get("preheader"),
+            "preheader",
+            root,
+            required=True,
+            hint="one sentence that shows in the inbox after the subject",
+        )
+        author = self.author(top.get("author"), root)
+        hero = self.image(top["hero"], "hero") if "hero" in top else None
+        signoff = self.text(top.get("signoff"), "signoff", root, required=False) or ""
+        labels = self.labels(top.get("labels"))
+        sections = self.sections(top.get("sections"), root, day)
+
+        if subject is None and title is not None:
+            full = f"{self.settings.name}: {title}"
+            if len(full) > 78:
+                self.warn(
+                    top["title"],
+                    "title",
+                    f"the subject line is {len(full)} characters; inboxes cut it near 78",
+                    hint="shorten the title, or give a shorter `subject:`",
+                )
+        if preheader is not None and not 40 <= len(preheader) <= 150:
+            self.warn(
+                top["preheader"],
+                "preheader",
+                f"the preheader is {len(preheader)} characters; aim for 40 to 150",
+                hint="one sentence, usually the reason the key issue matters",
+            )
+        if (
+            number is None
+            or day is None
+            or title is None
+            or preheader is None
+            or author is None
+            or sections is None
+        ):
+            return None
+        return Issue(
+            number=number,
+            date=day,
+            lang=lang,
+            title=title,
+            subject=subject,
+            preheader=preheader,
+            author=author,
+            hero=hero,
+            sections=sections,
+            signoff_md=signoff,
+            labels=labels,
+            source=self.path,
+        )
+
+    def author(self, node: YNode | None, root: YNode) -> Author | None:
+        authors = self.settings.authors
+        known = ", ".join(sorted(authors)) or "(none yet: add [authors.KEY] to newsletter.toml)"
+        if node is None:
+            self.error(
+                root,
+                "author",
+                "missing required key 'author'",
+                hint=f"a key of [authors] in newsletter.toml ({known}) or a mapping "
+                "with name and role",
+            )
+            return None
+        if isinstance(node, YScalar):
+            key = node.value.strip()
+            if key in authors:
+                return authors[key]
+            close = difflib.get_close_matches(key, list(authors), n=1)
+            mean = f"did you mean '{close[0]}'? " if close else ""
+            self.error(
+                node,
+                "author",
+                f"no author '{key}' in {self.settings.path.name}",
+                hint=f"{mean}known authors: {known}",
+            )
+            return None
+        fields = self.fields(node, "author", _AUTHOR, "an author")
+        if fields is None:
+            return None
+        name = self.text(fields.get("name"), "author.name", node, required=True)
+        role = self.text(fields.get("role"), "author.role", node, required=False) or ""
+        bio = self.text(fields.get("bio"), "author.bio", node, required=False) or ""
+        return Author(key="", name=name, role=role, bio=bio) if name else None
+
+    def image(self, node: YNode, key: str) -> Image | None:
+        fields = self.fields(node, key, _IMAGE, "an image")
+        if fields is None:
+            return None
+        url = self.text(
+            fields.get("url"),
+            f"{key}.url",
+            node,
+            required=True,
+            hint="the image's full https:// address",
+        )
+        if url and not url.startswith(("https://", "http://")):
+            self.error(
+                fields["url"],
+                f"{key}.url",
+                f"expected an http(s) URL, found '{url}'",
+                hint="email clients only load images from full https:// addresses",
+            )
+        alt = self.text(fields.get("alt"), f"{key}.alt", node, required=False) or ""
+        if not alt:
+            self.warn(
+                node,
+                key,
+                "the image has no alt text",
+                hint="add alt: describing the picture for readers who cannot see it",
+            )
+        caption = self.text(fields.get("caption"), f"{key}.caption", node, required=False) or ""
+        sizes: list[int | None] = []
+        for dim in ("width", "height"):
+            raw = fields.get(dim)
+            if raw is None:
+                sizes.append(None)
+            elif isinstance(raw, YScalar) and re.fullmatch(r"\d{1,5}", raw.value.strip()):
+                sizes.append(int(raw.value))
+            else:
+                self.error(
+                    raw,
+                    f"{key}.{dim}",
+                    f"expected a size in pixels, found {self._kind(raw)}",
+                    hint=f"e.g. {dim}: 1200",
+                )
+                sizes.append(None)
+        return Image(url, alt, caption, sizes[0], sizes[1]) if url else None
+
+    def labels(self, node: YNode | None) -> tuple[tuple[str, str], ...]:
+        if node is None:
+            return ()
+        fields = self.fields(node, "labels", LABEL_KEYS, "labels")
+        if fields is None:
+            return ()
+        out = []
+        for name, value in fields.items():
+            text = self.text(value, f"labels.{name}", node, required=True)
+            if text:
+                out.append((name, text))
+        return tuple(out)
+
+    def sections(
+        self, node: YNode | None, root: YNode, day: date | None
+    ) -> tuple[Section, ...] | None:
+        if node is None:
+            self.error(
+                root,
+                "sections",
+                "missing required key 'sections'",
+                hint="list the sections: the key issue, what to keep an eye on, the roundup",
+            )
+            return None
+        if not isinstance(node, YSeq) or not node.items:
+            self.error(
+                node,
+                "sections",
+                f"expected a list of sections, found {self._kind(node)}",
+                hint="each section starts with '- heading:' or '- layout:'",
+            )
+            return None
+        seen: dict[str, str] = {}
+        sections = []
+        for index, child in enumerate(node.items):
+            section = self.section(child, f"sections[{index}]", day, seen)
+            if section is not None:
+                sections.append(section)
+        return tuple(sections) if len(sections) == len(node.items) else None
+
+    def section(
+        self, node: YNode, key: str, day: date | None, seen: dict[str, str]
+    ) -> Section | None:
+        fields = self.fields(node, key, _SECTION, "a section")
+        if fields is None:
+            return None
+        heading = self.text(fields.get("heading"), f"{key}.heading", node, required=False) or ""
+        layout = self.text(fields.get("layout"), f"{key}.layout", node, required=False) or "list"
+        if layout not in LAYOUTS:
+            close = difflib.get_close_matches(layout, LAYOUTS, n=1)
+            mean = f"did you mean '{close[0]}'? " if close else ""
+            self.error(
+                fields["layout"],
+                f"{key}.layout",
+                f"unknown layout '{layout}'",
+                hint=f"{mean}layouts: feature (long body with notes), list (roundup)",
+            )
+            return None
+        items_node = fields.get("items")
+        if items_node is None or (isinstance(items_node, YScalar) and items_node.is_null):
+            self.error(
+                items_node or node,
+                f"{key}.items",
+                "the section has no items",
+                hint="add items, or uncomment the candidates `newsletter draft` listed",
+            )
+            return None
+        if not isinstance(items_node, YSeq):
+            self.error(
+                items_node,
+                f"{key}.items",
+                f"expected a list of items, found {self._kind(items_node)}",
+                hint="start each item with '- '",
+            )
+            return None
+        items = []
+        for index, child in enumerate(items_node.items):
+            item = self.item(child, f"{key}.items[{index}]", layout, day, seen)
+            if item is not None:
+                items.append(item)
+        if len(items) != len(items_node.items) or not items:
+            if not items_node.items:
+                self.error(
+                    items_node,
+                    f"{key}.items",
+                    "the section has no items",
+                    hint="add at least one item",
+                )
+            return None
+        return Section(heading, layout, tuple(items), node.span)
+
+    def item(
+        self, node: YNode, key: str, layout: str, day: date | None, seen: dict[str, str]
+    ) -> Item | None:
+        fields = self.fields(node, key, _ITEM, "an item")
+        if fields is None:
+            return None
+        article = None
+        ref = fields.get("article")
+        if ref is not None:
+            article = self.article(ref, f"{key}.article", day, seen)
+            if article is None:
+                return None
+        url = self.text(fields.get("url"), f"{key}.url", node, required=False)
+        if url and not url.startswith(("https://", "http://")):
+            self.error(
+                fields["url"],
+                f"{key}.url",
+                f"expected an http(s) URL, found '{url}'",
+                hint="write the full address, starting with https://",
+            )
+            return None
+        if url and article is not None:
+            self.error(
+                fields["url"],
+                f"{key}.url",
+                "give either 'article' or 'url', not both",
+                hint="'article' takes a stored article; 'url' + 'title' a link to anything else",
+            )
+            return None
+        title = self.text(fields.get("title"), f"{key}.title", node, required=False)
+        body_node = fields.get("body")
+        blurb_node = fields.get("blurb")
+        if body_node is not None and blurb_node is not None:
+            self.error(
+                blurb_node,
+                f"{key}.blurb",
+                "give either 'body' or 'blurb', not both",
+                hint="'body' is the long text of a feature, 'blurb' a roundup's "
+                "one or two sentences",
+            )
+            return None
+        text_key = "body" if body_node is not None else "blurb"
+        text_node = body_node if body_node is not None else blurb_node
+        text = self.text(text_node, f"{key}.{text_key}", node, required=False) or ""
+        if text_node is not None and not text:
+            self.warn(
+                text_node,
+                f"{key}.{text_key}",
+                f"the {text_key} is empty",
+                hint="write a sentence or two in your own words, or remove the key",
+            )
+        image = self.image(fields["image"], f"{key}.image") if "image" in fields else None
+        notes = self.notes(fields.get("notes"), f"{key}.notes")
+        if article is None and url is None and layout == "list":
+            self.error(
+                node,
+                key,
+                "a roundup item needs 'article' or 'url' + 'title'",
+                hint="`newsletter articles` lists stored articles and their ids",
+            )
+            return None
+        if url is not None and title is None:
+            self.error(
+                node,
+                key,
+                "an item with 'url' needs a 'title'",
+                hint="give the linked story's title",
+            )
+            return None
+        if article is None and url is None and not text:
+            self.error(
+                node,
+                key,
+                "the item is empty",
+                hint="give 'article' (or 'url' + 'title') and a body or blurb",
+            )
+            return None
+        if notes is None:
+            return None
+        return Item(
+            article=article,
+            title=title or (article.title if article else ""),
+            url=url or (article.url if article else ""),
+            body_md=text,
+            notes=notes,
+            image=image,
+            span=node.span,
+        )
+
+    def notes(self, node: YNode | None, key: str) -> tuple[Note, ...] | None:
+        if node is None:
+            return ()
+        if not isinstance(node, YSeq):
+            self.error(
+                node,
+                key,
+                f"expected a list of notes, found {self._kind(node)}",
+                hint="each note is '- label: Why It's Important' with 'text: ...'",
+            )
+            return None
+        notes = []
+        for index, child in enumerate(node.items):
+            fields = self.fields(child, f"{key}[{index}]", _NOTE, "a note")
+            if fields is None:
+                continue
+            label = self.text(
+                fields.get("label"),
+                f"{key}[{index}].label",
+                child,
+                required=True,
+                hint="e.g. label: Why It's Important",
+            )
+            text = self.text(
+                fields.get("text"),
+                f"{key}[{index}].text",
+                child,
+                required=True,
+                hint="the paragraphs that follow the label, in Markdown",
+            )
+            if label and text:
+                notes.append(Note(label, text))
+        return tuple(notes) if len(notes) == len(node.items) else None
+
+    def article(
+        self, node: YNode, key: str, day: date | None, seen: dict[str, str]
+    ) -> Article | None:
+        if not isinstance(node, YScalar) or node.is_null:
+            self.error(
+                node,
+                key,
+                f"expected an article id or URL, found {self._kind(node)}",
+                hint="`newsletter articles` lists the stored articles and their ids",
+            )
+            return None
+        ref = node.value.strip()
+        found = self.articles.get(ref)
+        if found is None:
+            self.error(node, key, f"no stored article '{ref}'", hint=self._article_hint(ref))
+            return None
+        if found.id in seen:
+            self.warn(
+                node,
+                key,
+                f"this article is already used at {seen[found.id]}",
+                hint="remove one of the two entries",
+            )
+        else:
+            seen[found.id] = key
+        if day is not None and found.published is not None and not found.date_is_guess:
+            start, end = week_bounds(day, self.settings.timezone)
+            if not start <= found.published < end:
+                when = local_time(found.published, self.settings.timezone)
+                self.warn(
+                    node,
+                    key,
+                    f"'{found.title}' was published on {when}, outside the "
+                    f"issue's week ({start.date()} to {day})",
+                    hint="fine for a follow-up; otherwise pick a story from this week",
+                )
+        return found
+
+    def _article_hint(self, ref: str) -> str:
+        if self._all is None:
+            self._all = self.articles.all_articles()
+        if not self._all:
+            return "the store is empty: run `newsletter fetch` first"
+        if "://" in ref:
+            wanted = article_id(ref)
+            urls = {a.url: a for a in self._all}
+            close = difflib.get_close_matches(ref, list(urls), n=1, cutoff=0.7)
+            if close:
+                return (
+                    f'did you mean {close[0]} ("{urls[close[0]].title}")? '
+                    "`newsletter articles` lists them."
+                )
+            return (
+                f"no stored article has that address (id {wanted}); "
+                "`newsletter articles --search WORD` finds one"
+            )
+        by_id = {a.id: a for a in self._all}
+        close = difflib.get_close_matches(ref.lower(), list(by_id), n=1, cutoff=0.6)
+        if close:
+            return (
+                f'did you mean {close[0]} ("{by_id[close[0]].title}")? '
+                "`newsletter articles` lists them."
+            )
+        return "`newsletter articles` lists the stored articles and their ids"
+
+
+def read_issue(path: Path, settings: Settings, articles: ArticleSource) -> CheckedIssue:
+    """Read an issue file; return it with its warnings, or raise `ProblemsError` with all
+    the problems (warnings included) when there is any error."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ProblemsError(
+            [
+                Problem(
+                    "no such issue file",
+                    path=path,
+                    hint="`ls issues/` shows the issue files; `newsletter draft` starts a new one",
+                )
+            ]
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ProblemsError(
+            [
+                Problem(
+                    f"the file is not UTF-8 text ({exc.reason})",
+                    path=path,
+                    hint="save it as UTF-8 in your editor",
+                )
+            ]
+        ) from None
+    except OSError as exc:
+        raise ProblemsError([Problem(f"cannot read the file: {exc.strerror}", path=path)]) from None
+    root, problems = load_yaml(path, text)
+    if problems:
+        raise ProblemsError(problems)
+    if root is None:
+        raise ProblemsError(
+            [
+                Problem(
+                    "the issue file is empty",
+                    path=path,
+                    hint="`newsletter draft` writes a scaffold to start from",
+                )
+            ]
+        )
+    reader = _Reader(path, settings, articles)
+    issue = reader.issue(root)
+    if has_errors(reader.problems) or issue is None:
+        if not has_errors(reader.problems):  # pragma: no cover - a missing value is an error
+            reader.problems.append(Problem("the issue is incomplete", path=path))
+        raise ProblemsError(reader.problems)
+    return CheckedIssue(issue, tuple(reader.problems))
+
+
+def _yaml_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def next_number(folder: Path) -> int:
+    """One more than the highest `number:` among the issue files in `folder` (1 if none)."""
+    highest = 0
+    for path in folder.glob("*.yaml"):
+        try:
+            head = path.read_text(encoding="utf-8")[:2000]
+        except (OSError, UnicodeDecodeError):
+            continue
+        match = re.search(r"^number:\s*(\d+)\s*$", head, re.MULTILINE)
+        if match:
+            highest = max(highest, int(match.group(1)))
+    return highest + 1
+
+
+def draft_issue(day: date, number: int, settings: Settings, candidates: Sequence[Article]) -> str:
+    """The scaffold of a new issue in the house style: sections with placeholder text and the
+    week's articles as commented-out entries, grouped by feed, newest first."""
+    author = next(iter(settings.authors), "")
+    start, _ = week_bounds(day, settings.timezone)
+    lines = [
+        f"# {settings.name}, issue {number}: the week {start.date()} to {day}.",
+        "# Replace every TODO, uncomment the stories you want, then run:",
+        f"#   newsletter check issues/{day}.yaml",
+        f"number: {number}",
+        f"date: {day}",
+        "lang: en",
+        "title: TODO The Key Issue As A News Sentence In Title Case",
+        "preheader: TODO One sentence on why the key issue matters, 15 to 35 words.",
+        f"author: {author or 'TODO'}",
+        "sections:",
+        "  - heading: The Key Issue",
+        "    layout: feature",
+        "    items:",
+        "      - body: |",
+        "          TODO The lede: what happened, where and when, in one or two sentences.",
+        "",
+        "          TODO A second short paragraph with a quote attributed to a named source.",
+        "        notes:",
+        "          - label: Why It's Important",
+        "            text: |",
+        "              TODO Context and analysis in two to five short paragraphs.",
+        "          - label: What's Next",
+        "            text: |",
+        "              TODO What to expect in the coming days.",
+        "        # article: ID   # optional: link the story this is based on",
+        "  - heading: What To Keep An Eye On",
+        "    layout: feature",
+        "    items:",
+        "      - body: |",
+        "          TODO A second, shorter topic.",
+        "        notes:",
+        "          - label: Why It's Important",
+        "            text: |",
+        "              TODO Why it deserves attention.",
+        "  - heading: Stories You Might Have Missed",
+        "    layout: list",
+        "    items:",
+    ]
+    by_feed: dict[str, list[Article]] = {}
+    for article in candidates:
+        by_feed.setdefault(article.feed, []).append(article)
+    if not by_feed:
+        lines.append("      # No stored articles for this week: run `newsletter fetch`.")
+    for feed in sorted(by_feed):
+        lines.append(f"      # --- {feed} ---")
+        ordered = sorted(by_feed[feed], key=lambda a: a.published or start, reverse=True)
+        for article in ordered:
+            when = local_time(article.published, settings.timezone) if article.published else ""
+            title = article.title.replace("\n", " ")
+            lines.append(f"      # - article: {article.id}   # {when}  {title}")
+            lines.append("      #   blurb: TODO One or two sentences in your own words.")
+    lines += [
+        "signoff: |",
+        "  TODO A line inviting questions, comments and tips: just reply to this email.",
+        "",
+    ]
+    return "\n".join(lines)

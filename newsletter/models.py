@@ -1,0 +1,151 @@
+"""Leaf: the frozen dataclasses that pass between stages.
+
+Every stage takes and returns these and nothing else: feedparser's dictionaries, YAML nodes and
+SQLite rows are converted at the edge of the module that meets them. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a value was written: a file, a 1-based line and a 1-based column."""
+
+    path: Path
+    line: int
+    column: int
+    length: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An image reference with its alternative text and, when known, its pixel size."""
+
+    url: str
+    alt: str = ""
+    caption: str = ""
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One feed entry, normalised; `id` is short and stable (derived from the canonical URL)."""
+
+    id: str
+    url: str
+    title: str
+    feed: str
+    published: datetime | None  # aware, UTC
+    summary_html: str  # sanitised
+    summary_text: str
+    author: str | None = None
+    image: Image | None = None
+    lang: str | None = None
+    categories: tuple[str, ...] = ()
+    date_is_guess: bool = False  # the feed gave no date; `published` is when we first saw it
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What the last successful fetch of a feed told us, for a conditional GET next time."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """The person an issue is written by, with their role for the author line."""
+
+    key: str
+    name: str
+    role: str = ""
+    bio: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A labelled run-in paragraph group of a feature item, e.g. "Why It's Important"."""
+
+    label: str
+    text_md: str
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One entry of a section: a stored article or an inline link, in the editor's words."""
+
+    article: Article | None
+    title: str
+    url: str
+    body_md: str
+    notes: tuple[Note, ...]
+    image: Image | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A run of items under one heading, laid out as `feature` (long body) or `list` (roundup)."""
+
+    heading: str
+    layout: str
+    items: tuple[Item, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """A whole issue as the editor wrote it, with every reference resolved."""
+
+    number: int
+    date: date
+    lang: str
+    title: str
+    subject: str | None
+    preheader: str
+    author: Author
+    hero: Image | None
+    sections: tuple[Section, ...]
+    signoff_md: str
+    labels: tuple[tuple[str, str], ...]  # per-issue overrides of the theme's labels
+    source: Path
+
+    @property
+    def slug(self) -> str:
+        """The folder name of this issue's build output, e.g. ``2026-11-27``."""
+        return self.date.isoformat()
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        """Every stored article the issue uses, in reading order."""
+        return tuple(
+            item.article
+            for section in self.sections
+            for item in section.items
+            if item.article is not None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedIssue:
+    """What the renderer gives the exporters: the subject, preheader, HTML and plain text."""
+
+    issue: Issue
+    subject: str
+    preheader: str
+    html: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What an exporter did: the target it wrote to and a line of detail for the editor."""
+
+    target: str
+    detail: str

@@ -1,0 +1,63 @@
+"""Stage 3, the renderer: `Issue` + settings → `RenderedIssue` (email HTML and plain text).
+
+The HTML goes Jinja2 (theme's `email.mjml.jinja`) → MJML → mjml-python → premailer; the plain
+text is rendered from the same context by the theme's `email.txt.jinja`, not converted from
+the HTML. Mail-service links stay sentinels (see `placeholders`) until an exporter fills them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+
+from newsletter.config import Settings
+from newsletter.errors import Problem, ProblemsError
+from newsletter.models import Issue, RenderedIssue
+from newsletter.render.context import build_context, subject_of
+from newsletter.render.html import compile_mjml, inline_css
+from newsletter.render.markdown import LinkRefs, markdown_html, markdown_text, wrap_text
+from newsletter.render.theme import Theme, load_theme
+
+__all__ = ["render_issue"]
+
+
+def _text_filters(refs: LinkRefs) -> dict[str, Any]:
+    return {
+        "md_text": lambda source, runin="": markdown_text(source, refs, runin),
+        "ref": refs.number,
+        "wrap": wrap_text,
+    }
+
+
+def _render(theme: Theme, name: str, context: dict[str, Any], filters: dict[str, Any]) -> str:
+    env = theme.env.overlay()
+    env.filters.update(filters)
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateNotFound:
+        raise ProblemsError(
+            [Problem(f"the theme has no template '{name}'", path=theme.folder / name)]
+        ) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise ProblemsError(
+            [Problem(f"template syntax: {exc.message}", path=theme.folder / name)]
+        ) from None
+    except jinja2.UndefinedError as exc:
+        raise ProblemsError(
+            [Problem(f"the template uses an unknown name: {exc.message}", path=theme.folder / name)]
+        ) from None
+
+
+def render_issue(issue: Issue, settings: Settings, theme: Theme | None = None) -> RenderedIssue:
+    """Render an issue to email HTML and plain text with the settings' (or given) theme."""
+    theme = theme or load_theme(settings.theme)
+    labels = theme.labels_for(issue.lang, issue.labels)
+    context = build_context(issue, settings, labels)
+    mjml = _render(theme, "email.mjml.jinja", context, {"markdown": markdown_html})
+    html = inline_css(compile_mjml(mjml, theme.folder))
+    refs = LinkRefs()
+    body = _render(theme, "email.txt.jinja", context, _text_filters(refs))
+    references = "\n".join(f"[{n}] {url}" for n, url in enumerate(refs.urls, start=1))
+    text = body.rstrip() + "\n" + (references + "\n" if references else "")
+    return RenderedIssue(issue, subject_of(issue, settings), issue.preheader, html, text)

@@ -1,0 +1,59 @@
+"""Stage 3 (renderer), the email lint: finished HTML → a list of `Problem`s (warnings).
+
+Checks what inboxes punish: size past Gmail's clipping point, too much `<style>`, images
+without `alt` or `width`, a missing `lang`/`dir`, left-over MJML tags, links that are not
+http(s) or mailto. Parsed with lxml, which premailer already brings.
+"""
+
+from __future__ import annotations
+
+from lxml import html as lxml_html
+
+from newsletter.errors import Problem
+from newsletter.placeholders import UNSUBSCRIBE, VIEW_IN_BROWSER
+
+HTML_BUDGET = 102 * 1024
+STYLE_BUDGET = 16 * 1024
+
+
+def html_sizes(html: str) -> dict[str, int]:
+    """Byte sizes of the whole HTML and of its `<style>` blocks."""
+    doc = lxml_html.document_fromstring(html)
+    style = sum(len((node.text or "").encode("utf-8")) for node in doc.iter("style"))
+    return {"html_bytes": len(html.encode("utf-8")), "style_bytes": style}
+
+
+def check_html(html: str) -> list[Problem]:
+    """Warnings about the finished email HTML; an empty list when it keeps every rule."""
+    problems: list[Problem] = []
+
+    def warn(message: str, hint: str = "") -> None:
+        problems.append(Problem(message, hint=hint, severity="warning", key="email.html"))
+
+    sizes = html_sizes(html)
+    if sizes["html_bytes"] > HTML_BUDGET:
+        warn(
+            f"the email is {sizes['html_bytes'] // 1024} KB; Gmail clips messages over 102 KB",
+            "shorten the issue or drop images",
+        )
+    if sizes["style_bytes"] > STYLE_BUDGET:
+        warn(f"the <style> blocks hold {sizes['style_bytes']} bytes; keep them under 16 KB")
+    if "<mj-" in html:
+        warn("MJML tags are left in the HTML", "the theme uses a tag MRML does not know")
+    doc = lxml_html.document_fromstring(html)
+    root = doc.getroottree().getroot()
+    if not root.get("lang") or not root.get("dir"):
+        warn("<html> lacks lang or dir", "screen readers and right-to-left text need both")
+    for image in doc.iter("img"):
+        src = image.get("src", "")
+        if image.get("alt") is None:
+            warn(f"image {src} has no alt attribute", "give the image alt text")
+        if not image.get("width"):
+            warn(f"image {src} has no width attribute", "Outlook needs width on images")
+    for link in doc.iter("a"):
+        href = (link.get("href") or "").strip()
+        if href in {UNSUBSCRIBE, VIEW_IN_BROWSER}:
+            continue
+        if not href.startswith(("https://", "http://", "mailto:")):
+            warn(f"a link goes to '{href}'", "links in email must be http(s) or mailto")
+    return problems

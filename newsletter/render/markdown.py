@@ -1,0 +1,145 @@
+"""Stage 3 (renderer), text filters: the editor's Markdown → safe email HTML, or → plain text.
+
+markdown-it-py parses (raw HTML off, smart quotes on); HTML output goes through nh3 so nothing
+but a small tag set and http(s)/mailto links can reach MJML. Plain text is rendered from the
+same token stream, not from the HTML: paragraphs wrapped at 72 columns, links turned into
+numbered references collected in a `LinkRefs` shared by the whole email.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markupsafe import Markup, escape
+
+WIDTH = 72
+_md = MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(
+    ["replacements", "smartquotes"]
+)
+_TAGS = {"a", "blockquote", "br", "em", "li", "ol", "p", "strong", "ul"}
+
+
+class LinkRefs:
+    """The numbered link references of one plain-text email, in order of first use."""
+
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def number(self, url: str) -> int:
+        """The reference number of `url`, adding it if it is new."""
+        if url not in self.urls:
+            self.urls.append(url)
+        return self.urls.index(url) + 1
+
+
+def markdown_html(source: str, runin: str = "", runin_url: str = "") -> Markup:
+    """Markdown → sanitised HTML; `runin` is a bold label opening the first paragraph, linked
+    to `runin_url` when one is given (the roundup's headline-with-a-colon style)."""
+    html = _md.render(source)
+    clean = nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+    )
+    if runin:
+        label = f"<strong>{escape(runin)}:</strong> "
+        if runin_url.startswith(("https://", "http://")):
+            label = f'<strong><a href="{escape(runin_url)}">{escape(runin)}</a>:</strong> '
+        opened = clean.startswith("<p>")
+        clean = "<p>" + label + (clean[3:] if opened else "</p>" + clean)
+    return Markup(clean.strip())  # nh3 has just sanitised it
+
+
+def _inline_text(children: Sequence[Token], refs: LinkRefs) -> str:
+    out: list[str] = []
+    href = ""
+    for token in children:
+        if token.type in {"text", "code_inline"}:
+            out.append(token.content)
+        elif token.type in {"softbreak", "hardbreak"}:
+            out.append(" " if token.type == "softbreak" else "\n")
+        elif token.type == "link_open":
+            href = str(token.attrs.get("href", ""))
+        elif token.type == "link_close" and href:
+            if href.startswith("mailto:"):
+                out.append(f" ({href.removeprefix('mailto:')})")
+            else:
+                out.append(f" [{refs.number(href)}]")
+            href = ""
+        elif token.type == "image":
+            out.append(token.content)
+    return "".join(out)
+
+
+def _wrap(text: str, indent: str = "", first: str | None = None) -> str:
+    lines = []
+    for number, part in enumerate(text.split("\n")):
+        lines.append(
+            textwrap.fill(
+                part,
+                WIDTH,
+                initial_indent=first if (first is not None and number == 0) else indent,
+                subsequent_indent=indent,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+    return "\n".join(lines)
+
+
+def markdown_text(source: str, refs: LinkRefs, runin: str = "") -> str:
+    """Markdown → plain text paragraphs wrapped at 72 columns, links as [n] references."""
+    tokens = _md.parse(source)
+    blocks: list[tuple[str, bool]] = []  # (text, is a list item)
+    lists: list[int] = []  # per open list: 0 for bullets, else the next number
+    pending_item = ""
+    for token in tokens:
+        if token.type == "bullet_list_open":
+            lists.append(0)
+        elif token.type == "ordered_list_open":
+            lists.append(int(str(token.attrs.get("start", 1) or 1)))
+        elif token.type in {"bullet_list_close", "ordered_list_close"}:
+            lists.pop()
+        elif token.type == "list_item_open":
+            if lists and lists[-1]:
+                pending_item = f"{lists[-1]}. "
+                lists[-1] += 1
+            else:
+                pending_item = "- "
+        elif token.type == "inline":
+            text = _inline_text(token.children or [], refs)
+            if runin:
+                text = f"{runin}: {text}"
+                runin = ""
+            depth = "  " * max(0, len(lists) - 1)
+            if pending_item:
+                marker = depth + pending_item
+                blocks.append((_wrap(text, " " * len(marker), first=marker), True))
+                pending_item = ""
+            elif lists:
+                blocks.append((_wrap(text, depth + "  "), True))
+            else:
+                blocks.append((_wrap(text), False))
+    if runin:
+        blocks.insert(0, (f"{runin}:", False))
+    # List items sit on consecutive lines; everything else is separated by a blank line.
+    out: list[str] = []
+    previous_item = False
+    for text, is_item in blocks:
+        if out and is_item and previous_item:
+            out[-1] += "\n" + text
+        else:
+            out.append(text)
+        previous_item = is_item
+    return "\n\n".join(out)
+
+
+def wrap_text(text: str) -> str:
+    """Wrap a plain string at 72 columns (headlines, captions, the footer)."""
+    return _wrap(text)

@@ -1,0 +1,69 @@
+"""Stage 3 (renderer), the theme: a folder of Jinja templates plus `theme.toml` with labels.
+
+Finds the default theme (inside the installed package, or `templates/` beside it in a source
+checkout), reads its labels per language, and builds the Jinja environment: HTML-escaping for
+the MJML template, none for the plain-text one, and an error for any undefined name.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from newsletter.errors import Problem, ProblemsError
+
+RTL_LANGS = frozenset({"ar", "ckb", "dv", "fa", "he", "prs", "ps", "sd", "ug", "ur", "yi"})
+
+
+def default_theme() -> Path:
+    """The packaged default theme (wheel install) or the source tree's `templates/`."""
+    packaged = Path(__file__).resolve().parent.parent / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """A loaded theme: its folder, its Jinja environment and its labels by language."""
+
+    folder: Path
+    env: jinja2.Environment
+    labels: dict[str, dict[str, str]]
+
+    def labels_for(self, lang: str, overrides: tuple[tuple[str, str], ...]) -> dict[str, str]:
+        """English defaults, then the language's own labels, then the issue's overrides."""
+        merged = dict(self.labels.get("en", {}))
+        merged.update(self.labels.get(lang.split("-")[0], {}))
+        merged.update(dict(overrides))
+        return merged
+
+
+def load_theme(folder: Path | None) -> Theme:
+    """Load the theme in `folder` (the default theme when None)."""
+    folder = folder or default_theme()
+    labels_path = folder / "theme.toml"
+    try:
+        data = tomllib.loads(labels_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        data = {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ProblemsError([Problem(f"TOML syntax: {exc}", path=labels_path)]) from None
+    raw = data.get("labels", {})
+    labels = {
+        lang: {str(k): str(v) for k, v in table.items()}
+        for lang, table in raw.items()
+        if isinstance(table, dict)
+    }
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("mjml.jinja",), default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return Theme(folder, env, labels)

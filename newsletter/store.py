@@ -1,0 +1,318 @@
+"""Stage 1½, the article store: the only module that writes the SQLite database.
+
+Takes the articles of one fetched feed at a time and saves them in one transaction (WAL mode,
+so a killed fetch leaves the last committed state); gives back `Article`s by id, by URL or by
+week. The schema version lives in `PRAGMA user_version` and moves forward by numbered
+migrations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from newsletter.models import Article, Image, Validators
+from newsletter.urls import article_id
+
+_MIGRATIONS: tuple[str, ...] = (
+    # 1: feeds with their validators and health, articles, and which issue used which article.
+    """
+    CREATE TABLE feeds (
+        name TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        last_status INTEGER,
+        last_fetched TEXT,
+        last_new TEXT,
+        last_problem TEXT
+    );
+    CREATE TABLE articles (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        feed TEXT NOT NULL,
+        published TEXT NOT NULL,
+        date_is_guess INTEGER NOT NULL DEFAULT 0,
+        summary_html TEXT NOT NULL,
+        summary_text TEXT NOT NULL,
+        author TEXT,
+        image_url TEXT,
+        image_alt TEXT,
+        image_width INTEGER,
+        image_height INTEGER,
+        lang TEXT,
+        categories TEXT NOT NULL DEFAULT '[]',
+        content_hash TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
+    CREATE INDEX articles_published ON articles (published);
+    CREATE INDEX articles_feed ON articles (feed, published);
+    CREATE TABLE issue_articles (
+        issue_date TEXT NOT NULL,
+        issue_number INTEGER NOT NULL,
+        article_id TEXT NOT NULL,
+        PRIMARY KEY (issue_date, article_id)
+    );
+    """,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SaveCounts:
+    """How one feed's articles changed the store."""
+
+    new: int
+    updated: int
+    unchanged: int
+
+
+def _iso(moment: datetime | None) -> str:
+    """UTC, whole seconds, fixed width: so that text order in SQLite is time order."""
+    return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _hash(article: Article) -> str:
+    image = article.image
+    payload = json.dumps(
+        [
+            article.title,
+            article.summary_html,
+            article.author,
+            article.published.isoformat()
+            if article.published and not article.date_is_guess
+            else None,
+            [image.url, image.alt, image.width, image.height] if image else None,
+            list(article.categories),
+            article.lang,
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _row_to_article(row: sqlite3.Row) -> Article:
+    image = None
+    if row["image_url"]:
+        image = Image(
+            row["image_url"], row["image_alt"] or "", "", row["image_width"], row["image_height"]
+        )
+    return Article(
+        id=row["id"],
+        url=row["url"],
+        title=row["title"],
+        feed=row["feed"],
+        published=datetime.fromisoformat(row["published"]),
+        summary_html=row["summary_html"],
+        summary_text=row["summary_text"],
+        author=row["author"],
+        image=image,
+        lang=row["lang"],
+        categories=tuple(json.loads(row["categories"])),
+        date_is_guess=bool(row["date_is_guess"]),
+    )
+
+
+class Store:
+    """An open article store; use as a context manager so the connection is closed."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > len(_MIGRATIONS):
+            raise RuntimeError(
+                f"{self.path} was written by a newer version of newsletter (schema {version})"
+            )
+        for number in range(version, len(_MIGRATIONS)):
+            with self._transaction() as db:
+                for statement in _MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version recorded in the database file."""
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def validators(self) -> dict[str, Validators]:
+        """The ETag and Last-Modified each feed last answered with."""
+        rows = self._db.execute("SELECT name, etag, last_modified FROM feeds").fetchall()
+        return {row["name"]: Validators(row["etag"], row["last_modified"]) for row in rows}
+
+    def save_feed(
+        self,
+        *,
+        name: str,
+        url: str,
+        articles: tuple[Article, ...],
+        status: int | None,
+        validators: Validators,
+        problem: str | None,
+        now: datetime | None = None,
+    ) -> SaveCounts:
+        """Store one feed's articles and health in a single transaction; count the changes."""
+        stamp = _iso(now)
+        new = updated = unchanged = 0
+        with self._transaction() as db:
+            for article in articles:
+                digest = _hash(article)
+                row = db.execute(
+                    "SELECT content_hash, published, date_is_guess FROM articles WHERE id = ?",
+                    (article.id,),
+                ).fetchone()
+                if row is None:
+                    new += 1
+                    db.execute(
+                        """INSERT INTO articles (id, url, title, feed, published, date_is_guess,
+                        summary_html, summary_text, author, image_url, image_alt, image_width,
+                        image_height, lang, categories, content_hash, first_seen, updated)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                        (*self._values(article), digest, stamp, stamp),
+                    )
+                elif row["content_hash"] == digest:
+                    unchanged += 1
+                else:
+                    updated += 1
+                    published = article.published
+                    # An undated entry keeps the time we first saw it, not this fetch's time.
+                    if article.date_is_guess and row["date_is_guess"]:
+                        published = datetime.fromisoformat(row["published"])
+                    values = self._values(article)
+                    db.execute(
+                        """UPDATE articles SET title = ?, summary_html = ?, summary_text = ?,
+                        author = ?, image_url = ?, image_alt = ?, image_width = ?,
+                        image_height = ?, lang = ?, categories = ?, published = ?,
+                        date_is_guess = ?, content_hash = ?, updated = ? WHERE id = ?""",
+                        (
+                            article.title,
+                            *values[6:15],
+                            _iso(published),
+                            int(article.date_is_guess),
+                            digest,
+                            stamp,
+                            article.id,
+                        ),
+                    )
+            db.execute(
+                """INSERT INTO feeds (name, url, etag, last_modified, last_status, last_fetched,
+                last_new, last_problem) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET url = excluded.url,
+                etag = coalesce(excluded.etag, feeds.etag),
+                last_modified = coalesce(excluded.last_modified, feeds.last_modified),
+                last_status = excluded.last_status, last_fetched = excluded.last_fetched,
+                last_new = coalesce(excluded.last_new, feeds.last_new),
+                last_problem = excluded.last_problem""",
+                (
+                    name,
+                    url,
+                    validators.etag,
+                    validators.last_modified,
+                    status,
+                    stamp,
+                    stamp if new else None,
+                    problem,
+                ),
+            )
+        return SaveCounts(new, updated, unchanged)
+
+    @staticmethod
+    def _values(article: Article) -> tuple[object, ...]:
+        image = article.image
+        return (
+            article.id,
+            article.url,
+            article.title,
+            article.feed,
+            _iso(article.published),
+            int(article.date_is_guess),
+            article.summary_html,
+            article.summary_text,
+            article.author,
+            image.url if image else None,
+            image.alt if image else None,
+            image.width if image else None,
+            image.height if image else None,
+            article.lang,
+            json.dumps(list(article.categories), ensure_ascii=False),
+        )
+
+    def get(self, id_or_url: str) -> Article | None:
+        """The article with this short id, or at this URL (any spelling of it)."""
+        key = id_or_url.strip()
+        if "://" in key:
+            key = article_id(key)
+        row = self._db.execute("SELECT * FROM articles WHERE id = ?", (key.lower(),)).fetchone()
+        return _row_to_article(row) if row else None
+
+    def all_articles(self) -> list[Article]:
+        """Every stored article, newest first."""
+        rows = self._db.execute("SELECT * FROM articles ORDER BY published DESC, id").fetchall()
+        return [_row_to_article(row) for row in rows]
+
+    def articles_between(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        feed: str | None = None,
+        search: str | None = None,
+    ) -> list[Article]:
+        """Articles published in [start, end), newest first, optionally of one feed or matching
+        a text (in the title or summary, case-insensitive)."""
+        query = "SELECT * FROM articles WHERE published >= ? AND published < ?"
+        params: list[object] = [
+            _iso(start),
+            _iso(end),
+        ]
+        if feed:
+            query += " AND feed = ?"
+            params.append(feed)
+        if search:
+            query += " AND (title LIKE ? ESCAPE '\\' OR summary_text LIKE ? ESCAPE '\\')"
+            pattern = (
+                "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            )
+            params += [pattern, pattern]
+        query += " ORDER BY published DESC, id"
+        return [_row_to_article(row) for row in self._db.execute(query, params).fetchall()]
+
+    def count(self) -> int:
+        """How many articles the store holds."""
+        return int(self._db.execute("SELECT count(*) FROM articles").fetchone()[0])

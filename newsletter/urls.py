@@ -1,0 +1,54 @@
+"""Leaf: canonical article URLs and the short stable ids derived from them.
+
+The same story reached through two feeds, or with tracking parameters appended, must be one
+article. `canonical_url` lower-cases the scheme and host, drops the fragment, default ports and
+tracking parameters, and sorts the query; `article_id` hashes the result into eight characters
+an editor can type.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_")
+_TRACKING = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mkt_tok",
+        "_hsenc",
+        "_hsmi",
+        "ref_src",
+    }
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def canonical_url(url: str) -> str:
+    """The URL in its canonical form, used to recognise the same article anywhere."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    port = parts.port if parts.port and parts.port != _DEFAULT_PORTS.get(scheme) else None
+    netloc = f"{host}:{port}" if port else host
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not key.lower().startswith(_TRACKING_PREFIXES) and key.lower() not in _TRACKING
+    ]
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
+
+
+def article_id(url: str) -> str:
+    """Eight lower-case letters and digits, stable for every spelling of the same URL."""
+    digest = hashlib.sha256(canonical_url(url).encode("utf-8")).digest()
+    return base64.b32encode(digest[:5]).decode("ascii").lower()
