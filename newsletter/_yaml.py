@@ -80,9 +80,10 @@ def _syntax_problem(path: Path, exc: yaml.YAMLError) -> Problem:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
-    message = f"YAML syntax: {problem}"
-    if context:
-        message += f" ({context})"
+    detail = f"{problem} ({context})" if context else problem
+    message = f"YAML syntax: {detail}"
+    if "expected key" in problem or "'-' indicator" in problem:
+        message = f"YAML syntax: this line's indentation does not match the lines above ({detail})"
     hint = "check the indentation and the colons on this line and the one above it"
     if "tab" in problem.lower():
         hint = "YAML indents with spaces only; replace the tab with spaces"

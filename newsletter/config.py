@@ -383,6 +383,15 @@ class _Checker:
                     )
             name = entry.get("name")
             url = entry.get("url")
+            if name is None:
+                if not any(difflib.get_close_matches(k, ["name"], n=1) for k in entry):
+                    self.error(
+                        "missing required key 'name'",
+                        span,
+                        key,
+                        hint='give each feed a short name, e.g. name = "world-news"',
+                    )
+                continue
             if not isinstance(name, str) or not _FEED_NAME.match(name):
                 self.error(
                     f"expected a short feed name (a-z, 0-9, '-', '_'), found {name!r}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -70,14 +71,9 @@ def _is_tracking_pixel(attributes: Mapping[str, str]) -> bool:
     return attributes.get("width") in {"0", "1"} or attributes.get("height") in {"0", "1"}
 
 
-def _filter_attribute(element: str, attribute: str, value: str) -> str | None:
-    if element == "img" and attribute in {"width", "height"} and value in {"0", "1"}:
-        return None
-    return value
-
-
 def sanitise_html(fragment: str) -> str:
-    """Untrusted HTML from a feed → a small safe subset (no script, style, events, iframes)."""
+    """Untrusted HTML from a feed → a small safe subset (no script, style, events, iframes,
+    javascript:/data: URLs, tracking pixels)."""
     cleaned = nh3.clean(
         fragment,
         tags=_SUMMARY_TAGS,
@@ -85,11 +81,9 @@ def sanitise_html(fragment: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
         strip_comments=True,
-        attribute_filter=_filter_attribute,
     )
 
-    # Tracking pixels: an <img> that lost its width/height because they were 0 or 1 and the
-    # source said so; easier to spot before cleaning, so drop those images outright.
+    # nh3 has normalised every attribute to double quotes, so this pattern is reliable here.
     def drop_pixels(match: re.Match[str]) -> str:
         attrs = {k.lower(): v for k, v in _ATTR.findall(match.group(0))}
         return "" if _is_tracking_pixel(attrs) or "src" not in attrs else match.group(0)
@@ -291,12 +285,7 @@ async def fetch_feed(
     except httpx.TooManyRedirects:
         return failed("too many redirects (a redirect loop?)")
     except httpx.ConnectError as exc:
-        text = str(exc).lower()
-        if "name or service not known" in text or "nodename nor servname" in text:
-            return failed("the host name does not exist (DNS lookup failed)")
-        if "refused" in text:
-            return failed("the server refused the connection")
-        return failed(f"cannot connect: {exc}")
+        return failed(_connect_problem(exc))
     except httpx.HTTPError as exc:
         return failed(f"network error: {exc}")
     response_headers.pop("content-encoding", None)  # httpx already decoded the body
@@ -314,6 +303,23 @@ async def fetch_feed(
         problem,
         skipped,
     )
+
+
+def _connect_problem(exc: BaseException) -> str:
+    """Name the cause of a failed connection: httpx wraps it, the chain still holds it."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return "the host name does not exist (DNS lookup failed)"
+        if isinstance(seen, ConnectionRefusedError):
+            return "the server refused the connection"
+        text = str(seen).lower()
+        if "name or service not known" in text or "name resolution" in text:
+            return "the host name does not exist (DNS lookup failed)"
+        if "refused" in text:
+            return "the server refused the connection"
+        seen = seen.__cause__ or seen.__context__
+    return f"cannot connect: {exc}"
 
 
 def _http_problem(status: int) -> str:

@@ -93,6 +93,8 @@ class _Reader:
         self.articles = articles
         self.problems: list[Problem] = []
         self._all: list[Article] | None = None
+        # (mapping, key) pairs already reported as "did you mean KEY?": not also "missing KEY".
+        self._suggested: set[tuple[Span, str]] = set()
 
     # -- reporting ---------------------------------------------------------------------------
 
@@ -135,6 +137,8 @@ class _Reader:
             if name not in allowed:
                 close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
                 hint = f"did you mean '{close[0]}'? " if close else ""
+                if close:
+                    self._suggested.add((node.span, close[0]))
                 self.error(
                     name_node,
                     key or name,
@@ -158,7 +162,8 @@ class _Reader:
     ) -> str | None:
         """A string value; `required` reports a missing or empty one."""
         if node is None:
-            if required and parent is not None:
+            name = key.rsplit(".", 1)[-1]
+            if required and parent is not None and (parent.span, name) not in self._suggested:
                 self.error(
                     parent, key, f"missing required key '{key.rsplit('.', 1)[-1]}'", hint=hint
                 )

@@ -7,6 +7,7 @@ issue always gives the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, time
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -20,7 +21,9 @@ from newsletter.models import RenderedIssue
 def build_message(rendered: RenderedIssue, settings: Settings, html: str, text: str) -> bytes:
     """The complete message as bytes with CRLF line ends, ready for SMTP or a mail client."""
     issue = rendered.issue
-    message = EmailMessage(policy=SMTP)
+    # Long subjects stay on one line (RFC 5322 allows 998 characters): the stdlib folder
+    # otherwise breaks right after "Subject:", which some clients show as a leading space.
+    message = EmailMessage(policy=SMTP.clone(max_line_length=998))
     message["Subject"] = rendered.subject
     message["From"] = settings.sender
     message["To"] = "undisclosed-recipients:;"
@@ -36,4 +39,7 @@ def build_message(rendered: RenderedIssue, settings: Settings, html: str, text: 
     message["Content-Language"] = issue.lang
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    # A boundary from the content, not a random one, so rebuilding gives the same bytes.
+    digest = hashlib.sha256((text + html).encode("utf-8")).hexdigest()[:32]
+    message.set_boundary(f"=_newsletter_{digest}")
     return message.as_bytes()

@@ -16,25 +16,15 @@ from newsletter.errors import Problem, ProblemsError
 from newsletter.models import Issue, RenderedIssue
 from newsletter.render.context import build_context, subject_of
 from newsletter.render.html import compile_mjml, inline_css
-from newsletter.render.markdown import LinkRefs, markdown_html, markdown_text, wrap_text
-from newsletter.render.theme import Theme, load_theme
+from newsletter.render.markdown import LinkRefs
+from newsletter.render.theme import REFS, Theme, load_theme
 
 __all__ = ["render_issue"]
 
 
-def _text_filters(refs: LinkRefs) -> dict[str, Any]:
-    return {
-        "md_text": lambda source, runin="": markdown_text(source, refs, runin),
-        "ref": refs.number,
-        "wrap": wrap_text,
-    }
-
-
-def _render(theme: Theme, name: str, context: dict[str, Any], filters: dict[str, Any]) -> str:
-    env = theme.env.overlay()
-    env.filters.update(filters)
+def _render(theme: Theme, name: str, context: dict[str, Any]) -> str:
     try:
-        return env.get_template(name).render(context)
+        return theme.env.get_template(name).render(context)
     except jinja2.TemplateNotFound:
         raise ProblemsError(
             [Problem(f"the theme has no template '{name}'", path=theme.folder / name)]
@@ -54,10 +44,10 @@ def render_issue(issue: Issue, settings: Settings, theme: Theme | None = None) -
     theme = theme or load_theme(settings.theme)
     labels = theme.labels_for(issue.lang, issue.labels)
     context = build_context(issue, settings, labels)
-    mjml = _render(theme, "email.mjml.jinja", context, {"markdown": markdown_html})
+    mjml = _render(theme, "email.mjml.jinja", context)
     html = inline_css(compile_mjml(mjml, theme.folder))
     refs = LinkRefs()
-    body = _render(theme, "email.txt.jinja", context, _text_filters(refs))
+    body = _render(theme, "email.txt.jinja", {**context, REFS: refs})
     references = "\n".join(f"[{n}] {url}" for n, url in enumerate(refs.urls, start=1))
     text = body.rstrip() + "\n" + (references + "\n" if references else "")
     return RenderedIssue(issue, subject_of(issue, settings), issue.preheader, html, text)

@@ -42,7 +42,7 @@ def compile_mjml(source: str, theme: Path) -> str:
 
 def inline_css(html: str) -> str:
     """Move the CSS of `<style>` blocks into `style` attributes (premailer, offline)."""
-    return str(
+    inlined = str(
         Premailer(
             html,
             allow_network=False,
@@ -55,4 +55,8 @@ def inline_css(html: str) -> str:
             align_floating_images=False,
             allow_loading_external_files=False,
         ).transform(pretty_print=False)
-    )
+    ).strip()
+    # lxml drops the doctype; without it browsers render the email in quirks mode.
+    if not inlined.lower().startswith("<!doctype"):
+        inlined = "<!doctype html>\n" + inlined
+    return inlined + "\n"

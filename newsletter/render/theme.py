@@ -14,7 +14,9 @@ from pathlib import Path
 import jinja2
 
 from newsletter.errors import Problem, ProblemsError
+from newsletter.render.markdown import LinkRefs, markdown_html, markdown_text, wrap_text
 
+REFS = "_link_refs"  # the context key of the plain text's numbered link references
 RTL_LANGS = frozenset({"ar", "ckb", "dv", "fa", "he", "prs", "ps", "sd", "ug", "ur", "yi"})
 
 
@@ -66,4 +68,27 @@ def load_theme(folder: Path | None) -> Theme:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters.update(
+        markdown=markdown_html,
+        md_text=_md_text,
+        ref=_ref,
+        wrap=wrap_text,
+    )
     return Theme(folder, env, labels)
+
+
+def _refs(context: jinja2.runtime.Context) -> LinkRefs:
+    refs = context.get(REFS)
+    if not isinstance(refs, LinkRefs):
+        raise jinja2.UndefinedError("md_text and ref are for the plain-text template only")
+    return refs
+
+
+@jinja2.pass_context
+def _md_text(context: jinja2.runtime.Context, source: str, runin: str = "") -> str:
+    return markdown_text(source, _refs(context), runin)
+
+
+@jinja2.pass_context
+def _ref(context: jinja2.runtime.Context, url: str) -> int:
+    return _refs(context).number(url)

@@ -1,0 +1,38 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   install, fetch the bundled sample feeds, build the sample issue
+#   make test   install (with test tools), then ruff, mypy --strict and pytest
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+ISSUE ?= issues/2026-11-27.yaml
+
+.PHONY: demo test install lint typecheck pytest clean
+
+$(BIN)/newsletter: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/newsletter
+
+demo: install
+	$(BIN)/newsletter fetch
+	$(BIN)/newsletter build $(ISSUE)
+	@echo
+	@echo "Open the email in a browser:  build/$$(basename $(ISSUE) .yaml)/email.html"
+	@echo "Read the plain-text version:  build/$$(basename $(ISSUE) .yaml)/email.txt"
+
+lint: install
+	$(BIN)/ruff check newsletter tests bench
+	$(BIN)/ruff format --check newsletter tests bench
+
+typecheck: install
+	$(BIN)/mypy --strict newsletter
+
+pytest: install
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf build data site .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,107 @@
+"""Shared fixtures: a copy of the demo newsroom in a temporary folder, a CLI runner, and a real
+HTTP server on 127.0.0.1 that serves feeds with the status, headers and delays a test asks for.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from newsletter.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def newsroom(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo newsroom (settings, sample feeds, sample issue) copied to a temporary folder,
+    which becomes the current folder."""
+    shutil.copy(ROOT / "newsletter.toml", tmp_path / "newsletter.toml")
+    shutil.copytree(ROOT / "feeds", tmp_path / "feeds")
+    shutil.copytree(ROOT / "issues", tmp_path / "issues")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(*args: str) -> Result:
+    """Run the command line in-process and return its result (exit code, stdout, stderr)."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@dataclass
+class Route:
+    """What the test server answers for one path."""
+
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    gzip: bool = False
+
+
+@dataclass
+class FeedServer:
+    """A real HTTP server on 127.0.0.1; set `routes[path]` and read `requests`."""
+
+    base: str
+    routes: dict[str, Route]
+    requests: list[tuple[str, dict[str, str]]]
+
+    def url(self, path: str) -> str:
+        """The full URL of `path` on this server."""
+        return self.base + path
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    """Serve `routes` over HTTP on a free loopback port for the duration of a test."""
+    routes: dict[str, Route] = {}
+    requests: list[tuple[str, dict[str, str]]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+            route = routes.get(self.path)
+            if route is None:
+                self.send_response(404)
+                self.send_header("Content-Type", "text/plain")
+                self.end_headers()
+                self.wfile.write(b"not found")
+                return
+            if route.delay:
+                time.sleep(route.delay)
+            etag = route.headers.get("ETag")
+            if etag and self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.end_headers()
+                return
+            body = gzip.compress(route.body) if route.gzip else route.body
+            self.send_response(route.status)
+            for name, value in route.headers.items():
+                self.send_header(name, value)
+            if route.gzip:
+                self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield FeedServer(f"http://127.0.0.1:{server.server_port}", routes, requests)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,74 @@
+"""Settings: every mistake in newsletter.toml at its line, with a hint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsletter.config import load_settings
+from newsletter.errors import ProblemsError, format_problems
+from tests.conftest import ROOT
+
+
+def _report(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "newsletter.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProblemsError) as caught:
+        load_settings(path)
+    return format_problems(caught.value.problems).replace(str(path), "newsletter.toml")
+
+
+def test_the_demo_settings_load() -> None:
+    settings = load_settings(ROOT / "newsletter.toml")
+    assert settings.name == "The Darvana Briefing"
+    assert settings.timezone.key == "Asia/Kabul"
+    assert [feed.name for feed in settings.feeds] == ["news", "analysis", "dari"]
+    assert all(Path(feed.url).is_file() for feed in settings.feeds)
+    assert settings.authors["karimi"].name == "Nadia Karimi"
+
+
+def test_a_misspelt_time_zone(tmp_path: Path) -> None:
+    text = '[newsletter]\nname = "B"\nfrom = "b@example.org"\ntimezone = "Asia/Kabol"\n'
+    assert _report(tmp_path, text) == (
+        "newsletter.toml:4:1: error: newsletter.timezone: unknown time zone 'Asia/Kabol'\n"
+        ' > 4 | timezone = "Asia/Kabol"\n'
+        "     | ^^^^^^^^\n"
+        "  hint: did you mean 'Asia/Kabul'? use an IANA name such as Asia/Kabul or "
+        "Europe/Prague\n"
+        "\n"
+        "1 error in newsletter.toml; nothing was written.\n"
+    )
+
+
+def test_toml_syntax_error_has_its_position(tmp_path: Path) -> None:
+    assert _report(tmp_path, "[newsletter]\nname = The Briefing\n") == (
+        "newsletter.toml:2:8: error: TOML syntax: Invalid value\n"
+        " > 2 | name = The Briefing\n"
+        "     |        ^\n"
+        '  hint: strings need double quotes, e.g. name = "The Briefing"\n'
+        "\n"
+        "1 error in newsletter.toml; nothing was written.\n"
+    )
+
+
+def test_all_feed_mistakes_at_once(tmp_path: Path) -> None:
+    text = (
+        '[newsletter]\nname = "B"\nfrom = "b@example.org"\n'
+        '[[feeds]]\nname = "News Feed"\nurl = "a.xml"\n'
+        '[[feeds]]\nnme = "b"\nurl = "b.xml"\n'
+        '[[feeds]]\nname = "c"\nurl = "ftp://example.org/c"\n'
+    )
+    report = _report(tmp_path, text)
+    assert [line for line in report.splitlines() if ": error: " in line] == [
+        "newsletter.toml:5:1: error: feeds[0].name: expected a short feed name "
+        "(a-z, 0-9, '-', '_'), found 'News Feed'",
+        "newsletter.toml:8:1: error: feeds[1]: unknown key 'nme'",
+        "newsletter.toml:12:1: error: feeds[2].url: unsupported address 'ftp://example.org/c'",
+    ]
+
+
+def test_missing_settings_file(tmp_path: Path) -> None:
+    with pytest.raises(ProblemsError) as caught:
+        load_settings(tmp_path / "newsletter.toml")
+    assert "no settings file here" in format_problems(caught.value.problems)

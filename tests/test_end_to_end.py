@@ -1,0 +1,121 @@
+"""End to end through the command line: sample feeds → store → sample issue → HTML and text."""
+
+from __future__ import annotations
+
+import email
+import json
+import re
+import subprocess
+import sys
+from email.policy import default
+from pathlib import Path
+
+from lxml import html as lxml_html
+
+from newsletter.config import load_settings
+from newsletter.store import Store
+from tests.conftest import run
+
+ISSUE = "issues/2026-11-27.yaml"
+HEADINGS = ["The Key Issue", "What To Keep An Eye On", "Stories You Might Have Missed"]
+
+
+def _built(newsroom: Path) -> tuple[str, str, dict[str, object]]:
+    assert run("fetch").exit_code == 0
+    result = run("build", ISSUE)
+    assert result.exit_code == 0, result.output
+    folder = newsroom / "build" / "2026-11-27"
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    return (
+        (folder / "email.html").read_text(encoding="utf-8"),
+        (folder / "email.txt").read_text(encoding="utf-8"),
+        report,
+    )
+
+
+def test_build_writes_a_briefing_in_the_editors_order(newsroom: Path) -> None:
+    html, text, report = _built(newsroom)
+    subject = "The Darvana Briefing: Darvana's Council Takes Five Radio Stations Off The Air"
+    assert report["subject"] == subject
+
+    doc = lxml_html.document_fromstring(html)
+    assert doc.findtext(".//title") == subject
+    assert [h.text_content() for h in doc.iter("h2")] == HEADINGS
+    text_headings = [line for line in text.splitlines() if line.upper() in HEADINGS_UPPER]
+    assert text_headings == [h.upper() for h in HEADINGS]
+
+    assert "<mj-" not in html
+    assert doc.getroottree().getroot().get("lang") == "en"
+    assert not re.search(r"</?[a-zA-Z][a-zA-Z0-9-]*(\s[^>]*)?>", text)
+    assert all(len(line) <= 72 for line in text.splitlines() if not line.startswith("["))
+
+    settings = load_settings(newsroom / "newsletter.toml")
+    with Store(settings.store) as store:
+        used = [store.get(article_id) for article_id in report["articles"]]  # type: ignore[union-attr]
+    assert len(used) == 8
+    hrefs = {a.get("href") for a in doc.iter("a")}
+    body_text = doc.text_content()
+    flat_text = " ".join(text.split())
+    for article in used:
+        assert article is not None
+        assert article.url in hrefs
+        assert article.title in body_text
+        assert article.title in flat_text
+        assert article.url in text
+
+
+HEADINGS_UPPER = {h.upper() for h in HEADINGS}
+
+
+def test_the_eml_is_a_multipart_message_with_both_versions(newsroom: Path) -> None:
+    html, text, _ = _built(newsroom)
+    raw = (newsroom / "build" / "2026-11-27" / "email.eml").read_bytes()
+    message = email.message_from_bytes(raw, policy=default)
+    assert message["Subject"].startswith("The Darvana Briefing: ")
+    assert message["List-Unsubscribe"] == "<https://example.org/briefing/unsubscribe>"
+    plain = message.get_body(("plain",))
+    rich = message.get_body(("html",))
+    assert plain is not None and rich is not None
+    assert plain.get_content().replace("\r\n", "\n") == text
+    assert rich.get_content().replace("\r\n", "\n") == html.replace("\r\n", "\n")
+
+
+def test_placeholders_are_filled_with_the_newsrooms_links(newsroom: Path) -> None:
+    html, text, _ = _built(newsroom)
+    assert "newsletter.invalid" not in html + text
+    assert 'href="https://example.org/briefing/unsubscribe"' in html
+    assert "https://example.org/briefing/2026-11-27/" in text
+
+
+def test_a_bad_issue_builds_nothing_and_shows_no_traceback(newsroom: Path) -> None:
+    assert run("fetch").exit_code == 0
+    issue = newsroom / "issues" / "2026-11-27.yaml"
+    issue.write_text(
+        issue.read_text(encoding="utf-8").replace("article: ylvapjd3", "article: ylvapjd4"),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "newsletter", "build", ISSUE],
+        capture_output=True,
+        text=True,
+        cwd=newsroom,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith(
+        "issues/2026-11-27.yaml:13:18: error: sections[0].items[0].article: "
+        "no stored article 'ylvapjd4'\n"
+    )
+    assert done.stderr.endswith("1 error in issues/2026-11-27.yaml; nothing was written.\n")
+    assert not (newsroom / "build").exists()
+
+
+def test_the_demo_newsroom_has_a_fresh_store_after_fetch(newsroom: Path) -> None:
+    result = run("fetch", "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.output)
+    assert report["articles"] == 32
+    assert [feed["new"] for feed in report["feeds"]] == [12, 10, 10]
+    again = json.loads(run("fetch", "--json").output)
+    assert [feed["unchanged"] for feed in again["feeds"]] == [12, 10, 10]

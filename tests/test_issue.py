@@ -1,0 +1,200 @@
+"""The issue file: every mistake reported at once, at its line and column, with a hint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsletter.config import load_settings
+from newsletter.errors import ProblemsError, format_problems
+from newsletter.issue import draft_issue, next_number, read_issue
+from newsletter.store import Store
+from tests.conftest import run
+
+GOOD = """\
+number: 7
+date: 2026-11-27
+title: Talks Resume In The Capital
+preheader: One sentence that shows in the inbox after the subject line, long enough.
+author: karimi
+sections:
+  - layout: list
+    items:
+      - article: ylvapjd3
+        blurb: no
+"""
+
+
+@pytest.fixture
+def store(newsroom: Path) -> Store:
+    assert run("fetch").exit_code == 0
+    return Store(newsroom / "data" / "articles.sqlite3")
+
+
+def _problems(newsroom: Path, store: Store, text: str) -> str:
+    path = Path("issues/test.yaml")
+    (newsroom / path).write_text(text, encoding="utf-8")
+    settings = load_settings(newsroom / "newsletter.toml")
+    with pytest.raises(ProblemsError) as caught:
+        read_issue(path, settings, store)
+    return format_problems(caught.value.problems)
+
+
+def test_a_good_issue_reads_and_keeps_yaml_words_as_text(newsroom: Path, store: Store) -> None:
+    (newsroom / "issues" / "ok.yaml").write_text(GOOD, encoding="utf-8")
+    settings = load_settings(newsroom / "newsletter.toml")
+    checked = read_issue(Path("issues/ok.yaml"), settings, store)
+    item = checked.issue.sections[0].items[0]
+    assert item.body_md == "no"  # YAML 1.1 would have made this False
+    assert item.article is not None and item.article.id == "ylvapjd3"
+    assert checked.warnings == ()
+
+
+def test_unknown_key_with_suggestion(newsroom: Path, store: Store) -> None:
+    text = GOOD.replace("title:", "titel:")
+    assert _problems(newsroom, store, text) == (
+        "issues/test.yaml:3:1: error: titel: unknown key 'titel'\n"
+        " > 3 | titel: Talks Resume In The Capital\n"
+        "     | ^^^^^\n"
+        "  hint: did you mean 'title'? an issue has the keys: number, date, lang, title, "
+        "subject, preheader, author, hero, sections, signoff, labels\n"
+        "\n"
+        "1 error in issues/test.yaml; nothing was written.\n"
+    )
+
+
+def test_date_in_the_wrong_order(newsroom: Path, store: Store) -> None:
+    text = GOOD.replace("2026-11-27", "27/11/2026")
+    assert _problems(newsroom, store, text) == (
+        "issues/test.yaml:2:7: error: date: expected a date as YYYY-MM-DD, found '27/11/2026'\n"
+        " > 2 | date: 27/11/2026\n"
+        "     |       ^^^^^^^^^^\n"
+        "  hint: write the year first, e.g. 2026-11-27; did you mean 2026-11-27?\n"
+        "\n"
+        "1 error in issues/test.yaml; nothing was written.\n"
+    )
+
+
+def test_unknown_article_suggests_the_closest_id(newsroom: Path, store: Store) -> None:
+    text = GOOD.replace("ylvapjd3", "ylvapjd4")
+    assert _problems(newsroom, store, text) == (
+        "issues/test.yaml:9:18: error: sections[0].items[0].article: "
+        "no stored article 'ylvapjd4'\n"
+        " > 9 |       - article: ylvapjd4\n"
+        "     |                  ^^^^^^^^\n"
+        '  hint: did you mean ylvapjd3 ("Council Orders Five Independent Radio Stations Off '
+        'The Air")? `newsletter articles` lists them.\n'
+        "\n"
+        "1 error in issues/test.yaml; nothing was written.\n"
+    )
+
+
+def test_every_mistake_in_one_run_sorted_by_line(newsroom: Path, store: Store) -> None:
+    text = (
+        GOOD.replace("number: 7", "number: seven")
+        .replace("author: karimi", "author: karimy")
+        .replace("layout: list", "layout: lists")
+    )
+    report = _problems(newsroom, store, text)
+    lines = [line for line in report.splitlines() if ": error: " in line]
+    assert lines == [
+        "issues/test.yaml:1:9: error: number: expected a whole number, found 'seven'",
+        "issues/test.yaml:5:9: error: author: no author 'karimy' in newsletter.toml",
+        "issues/test.yaml:7:13: error: sections[0].layout: unknown layout 'lists'",
+    ]
+    assert report.endswith("3 errors in issues/test.yaml; nothing was written.\n")
+
+
+def test_yaml_syntax_error_keeps_the_parsers_position(newsroom: Path, store: Store) -> None:
+    text = GOOD.replace("        blurb: no", "       blurb: no")
+    assert _problems(newsroom, store, text) == (
+        "issues/test.yaml:10:8: error: YAML syntax: this line's indentation does not match "
+        "the lines above (did not find expected '-' indicator (while parsing a block "
+        "collection))\n"
+        " > 10 |        blurb: no\n"
+        "      |        ^\n"
+        "  hint: check the indentation and the colons on this line and the one above it\n"
+        "\n"
+        "1 error in issues/test.yaml; nothing was written.\n"
+    )
+
+
+def test_missing_issue_file(newsroom: Path, store: Store) -> None:
+    settings = load_settings(newsroom / "newsletter.toml")
+    with pytest.raises(ProblemsError) as caught:
+        read_issue(Path("issues/nope.yaml"), settings, store)
+    assert format_problems(caught.value.problems) == (
+        "issues/nope.yaml: error: no such issue file\n"
+        "  hint: `ls issues/` shows the issue files; `newsletter draft` starts a new one\n"
+        "\n"
+        "1 error in issues/nope.yaml; nothing was written.\n"
+    )
+
+
+def test_wrong_type_for_sections(newsroom: Path, store: Store) -> None:
+    text = GOOD.split("sections:")[0] + "sections: none\n"
+    report = _problems(newsroom, store, text)
+    assert report.startswith(
+        "issues/test.yaml:6:11: error: sections: expected a list of sections, found 'none'\n"
+    )
+
+
+def test_warnings_do_not_stop_a_read(newsroom: Path, store: Store) -> None:
+    text = GOOD.replace(
+        "preheader: One sentence that shows in the inbox after the subject line, long enough.",
+        "preheader: Too short.",
+    )
+    (newsroom / "issues" / "warn.yaml").write_text(text, encoding="utf-8")
+    settings = load_settings(newsroom / "newsletter.toml")
+    checked = read_issue(Path("issues/warn.yaml"), settings, store)
+    assert [w.message for w in checked.warnings] == [
+        "the preheader is 10 characters; aim for 40 to 150"
+    ]
+
+
+def test_draft_lists_the_weeks_candidates_and_checks_once_filled(
+    newsroom: Path, store: Store
+) -> None:
+    result = run("draft", "--date", "2026-11-27", "-o", "issues/draft.yaml")
+    assert result.exit_code == 0, result.output
+    text = (newsroom / "issues" / "draft.yaml").read_text(encoding="utf-8")
+    assert "number: 43" in text
+    assert "#   - article: ylvapjd3" not in text
+    assert "# - article: ylvapjd3   # 2026-11-27 12:40  Council Orders Five" in text
+    # As drafted, placeholders and the empty roundup are errors.
+    failed = run("check", "issues/draft.yaml")
+    assert failed.exit_code == 1
+    assert "placeholder text left in" in failed.output
+    # The editor fills the placeholders and uncomments one candidate.
+    filled = text.replace("TODO ", "").replace("TODO", "karimi")
+    filled = filled.replace("      # - article: ylvapjd3", "      - article: ylvapjd3", 1)
+    lines = filled.splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("      - article: ylvapjd3"))
+    lines[index + 1] = lines[index + 1].replace("      #   blurb:", "        blurb:")
+    (newsroom / "issues" / "draft.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ok = run("check", "issues/draft.yaml")
+    assert ok.exit_code == 0, ok.output
+    assert run("build", "issues/draft.yaml").exit_code == 0
+
+
+def test_draft_never_overwrites_without_force(newsroom: Path, store: Store) -> None:
+    result = run("draft", "--date", "2026-11-27")
+    assert result.exit_code == 1
+    assert "the issue file already exists; nothing was written" in result.output
+    assert run("draft", "--date", "2026-11-27", "--force").exit_code == 0
+
+
+def test_next_number_follows_the_highest(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("number: 41\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("number: 9\n", encoding="utf-8")
+    assert next_number(tmp_path) == 42
+    assert next_number(tmp_path / "empty") == 1
+
+
+def test_draft_without_articles_says_to_fetch(newsroom: Path) -> None:
+    settings = load_settings(newsroom / "newsletter.toml")
+    from datetime import date
+
+    text = draft_issue(date(2026, 11, 27), 1, settings, [])
+    assert "run `newsletter fetch`" in text

@@ -1,0 +1,56 @@
+"""The renderer's pieces: Markdown to HTML and to text, links as references, the lint."""
+
+from __future__ import annotations
+
+from newsletter.render.checks import check_html
+from newsletter.render.markdown import LinkRefs, markdown_html, markdown_text
+from newsletter.urls import article_id, canonical_url
+
+
+def test_markdown_html_is_sanitised_and_takes_a_run_in_label() -> None:
+    html = markdown_html(
+        "Read [this](javascript:alert(1)) and <script>x</script> *now*.", runin="Why It's Important"
+    )
+    assert html.startswith("<p><strong>Why It&#39;s Important:</strong> Read ")
+    assert 'href="javascript' not in html and "<script>" not in html
+    assert "<em>now</em>" in html
+
+
+def test_markdown_text_wraps_and_numbers_links() -> None:
+    refs = LinkRefs()
+    text = markdown_text(
+        "A [first link](https://example.org/1) and a [second](https://example.org/2) in a "
+        "paragraph long enough to need wrapping at seventy-two columns of text.\n\n"
+        "- one item\n- two [again](https://example.org/1)\n",
+        refs,
+        runin="What's Next",
+    )
+    assert text.splitlines() == [
+        "What's Next: A first link [1] and a second [2] in a paragraph long",
+        "enough to need wrapping at seventy-two columns of text.",
+        "",
+        "- one item",
+        "- two again [1]",
+    ]
+    assert refs.urls == ["https://example.org/1", "https://example.org/2"]
+
+
+def test_canonical_urls_make_one_id_for_every_spelling() -> None:
+    plain = "https://example.org/a/1.html?b=2&a=1"
+    noisy = "HTTPS://Example.ORG:443/a/1.html?a=1&utm_source=x&b=2&fbclid=z#top"
+    assert canonical_url(noisy) == "https://example.org/a/1.html?a=1&b=2"
+    assert article_id(plain) == article_id(noisy)
+    assert len(article_id(plain)) == 8 and article_id(plain).isalnum()
+
+
+def test_lint_flags_missing_alt_and_bad_links() -> None:
+    html = (
+        '<!doctype html><html lang="en" dir="ltr"><body>'
+        '<img src="https://e.org/a.jpg"><a href="file:///etc/passwd">x</a></body></html>'
+    )
+    messages = [p.message for p in check_html(html)]
+    assert messages == [
+        "image https://e.org/a.jpg has no alt attribute",
+        "image https://e.org/a.jpg has no width attribute",
+        "a link goes to 'file:///etc/passwd'",
+    ]

@@ -1,0 +1,73 @@
+"""The SQLite store: migrations, one transaction per feed, dedupe, updates in place."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from newsletter.models import Article, Validators
+from newsletter.store import Store
+from newsletter.urls import article_id, canonical_url
+
+
+def _article(url: str, title: str = "T", feed: str = "a", day: int = 24) -> Article:
+    return Article(
+        id=article_id(url),
+        url=canonical_url(url),
+        title=title,
+        feed=feed,
+        published=datetime(2026, 11, day, 10, tzinfo=UTC),
+        summary_html="<p>s</p>",
+        summary_text="s",
+    )
+
+
+def _save(store: Store, feed: str, *articles: Article) -> tuple[int, int, int]:
+    counts = store.save_feed(
+        name=feed,
+        url=f"https://example.org/{feed}",
+        articles=articles,
+        status=200,
+        validators=Validators('"e"', None),
+        problem=None,
+    )
+    return counts.new, counts.updated, counts.unchanged
+
+
+def test_schema_version_and_wal(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite3") as store:
+        assert store.schema_version == 1
+    db = sqlite3.connect(tmp_path / "s.sqlite3")
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_same_story_from_two_feeds_is_stored_once_and_updates_in_place(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite3") as store:
+        one = _article("https://example.org/x.html?utm_source=a")
+        assert _save(store, "a", one, _article("https://example.org/y.html")) == (2, 0, 0)
+        assert _save(store, "b", _article("https://EXAMPLE.org/x.html#frag", feed="b")) == (0, 0, 1)
+        assert _save(store, "a", replace(one, title="T, updated")) == (0, 1, 0)
+        assert store.count() == 2
+        found = store.get("https://example.org/x.html")
+        assert found is not None and found.title == "T, updated"
+        assert store.validators()["a"] == Validators('"e"', None)
+
+
+def test_week_query_filters_by_time_feed_and_text(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite3") as store:
+        _save(
+            store,
+            "a",
+            _article("https://e.org/1", "Flour prices", day=20),
+            _article("https://e.org/2", "Dam talks", day=24),
+        )
+        _save(store, "b", _article("https://e.org/3", "Flour mills", feed="b", day=25))
+        start = datetime(2026, 11, 21, tzinfo=UTC)
+        end = datetime(2026, 11, 28, tzinfo=UTC)
+        assert [a.title for a in store.articles_between(start, end)] == ["Flour mills", "Dam talks"]
+        assert [a.title for a in store.articles_between(start, end, feed="a")] == ["Dam talks"]
+        assert [a.title for a in store.articles_between(start, end, search="flour")] == [
+            "Flour mills"
+        ]
