@@ -1,12 +1,13 @@
 # Two commands do all set-up on a fresh machine:
 #   make demo   install, fetch the bundled sample feeds, build the sample issue
-#   make test   install (with test tools), then ruff, mypy --strict and pytest
+#   make test   install (with test tools and Debian's chromium), then ruff, mypy --strict
+#               and pytest
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 ISSUE ?= issues/2026-11-27.yaml
 
-.PHONY: demo test install lint typecheck pytest clean
+.PHONY: demo test install browser lint typecheck pytest clean
 
 $(BIN)/newsletter: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +30,14 @@ lint: install
 typecheck: install
 	$(BIN)/mypy --strict newsletter
 
-pytest: install
+# The browser tests drive Debian's chromium (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; }
+
+pytest: install browser
 	$(BIN)/pytest
 
 test: lint typecheck pytest

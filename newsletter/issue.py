@@ -34,6 +34,7 @@ LABEL_KEYS = (
     "welcome",
     "welcome_link",
     "author_line",
+    "role_separator",
     "read_more",
     "until_next_time",
     "footer_why",

@@ -118,8 +118,9 @@ class Issue:
 
     @property
     def slug(self) -> str:
-        """The folder name of this issue's build output, e.g. ``2026-11-27``."""
-        return self.date.isoformat()
+        """The name of this issue's build folder and web page: the issue file's name without
+        `.yaml`, e.g. ``2026-11-27`` (or ``2026-11-27-fa`` for a second edition that day)."""
+        return self.source.stem
 
     @property
     def articles(self) -> tuple[Article, ...]:

@@ -90,7 +90,7 @@ def build_context(issue: Issue, settings: Settings, labels: dict[str, str]) -> d
         )
         sections.append(ContextSection(heading, section.layout, items))
     author = issue.author
-    role = f", {author.role}" if author.role else ""
+    role = f"{labels.get('role_separator', ', ')}{author.role}" if author.role else ""
     lang = issue.lang.split("-")[0]
     return {
         "newsletter": {

@@ -1,0 +1,108 @@
+"""The built email as a reader sees it: Debian's chromium driven by Playwright, at a phone's
+375 px and the email's 600 px, in light and dark mode, left to right and right to left."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Without these, chromium tries to reach update and sync services outside the machine.
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: `make test` installs it")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+def _open(browser: Browser, html: Path, width: int, scheme: str = "light") -> Page:
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)  # type: ignore[arg-type]
+    # The email's images live on the newsroom's server; nothing may leave the machine.
+    page.route(re.compile(r"^https?://"), lambda route: route.abort())
+    page.goto(html.as_uri())
+    return page
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(c) / 255 for c in re.findall(r"\d+", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.fixture
+def built(newsroom: Path) -> Path:
+    # In a child process: Playwright's sync API keeps an event loop running in this thread.
+    for args in (
+        ["fetch"],
+        ["build", "issues/2026-11-27.yaml"],
+        ["build", "issues/2026-11-27-fa.yaml"],
+    ):
+        subprocess.run(
+            [sys.executable, "-m", "newsletter", *args],
+            cwd=newsroom,
+            check=True,
+            capture_output=True,
+        )
+    return newsroom / "build"
+
+
+@pytest.mark.parametrize("width", [375, 600])
+def test_nothing_scrolls_sideways(browser: Browser, built: Path, width: int) -> None:
+    page = _open(browser, built / "2026-11-27" / "email.html", width)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    headings = page.locator("h2").all_inner_texts()
+    assert headings == ["The Key Issue", "What To Keep An Eye On", "Stories You Might Have Missed"]
+    page.screenshot(path=str(built / f"email-{width}.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_body_text_keeps_its_contrast(browser: Browser, built: Path, scheme: str) -> None:
+    page = _open(browser, built / "2026-11-27" / "email.html", 600, scheme)
+    paragraph = page.locator("h2 + p").first
+    colour = paragraph.evaluate("e => getComputedStyle(e).color")
+    background = page.locator(".nl-body").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert _contrast(colour, background) >= 7
+    if scheme == "dark":
+        assert _luminance(background) < 0.05
+    page.close()
+
+
+def test_the_dari_edition_reads_right_to_left(browser: Browser, built: Path) -> None:
+    page = _open(browser, built / "2026-11-27-fa" / "email.html", 375)
+    heading = page.locator("h2").first
+    assert heading.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    box = heading.bounding_box()
+    assert box is not None
+    text_right = heading.evaluate(
+        "e => { const r = document.createRange(); r.selectNodeContents(e);"
+        " return r.getBoundingClientRect().right; }"
+    )
+    assert abs(text_right - (box["x"] + box["width"])) < 2  # flush right
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.close()
