@@ -10,12 +10,13 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -23,19 +24,21 @@ from newsletter import __version__
 from newsletter.config import DAYS, Settings, find_config, load_settings
 from newsletter.deliver.build import write_build
 from newsletter.errors import NewsletterError, Problem, ProblemsError, format_problems
-from newsletter.feeds import FeedResult, fetch_feeds
+from newsletter.feeds import FeedResult, fetch_feeds, health_notes
 from newsletter.files import write_atomic
 from newsletter.issue import draft_issue, next_number, read_issue
 from newsletter.models import Article
 from newsletter.render import render_issue
 from newsletter.render.checks import check_html, html_sizes
-from newsletter.store import SaveCounts, Store
+from newsletter.store import SaveCounts, Store, fetch_lock
 from newsletter.week import local_time, week_bounds
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False, soft_wrap=True)
+
+def _console(stderr: bool = False) -> Console:
+    """A console made per command, so the terminal's width is read when the command runs."""
+    return Console(stderr=stderr, highlight=False)
 
 
 def _handle_errors(func: F) -> F:
@@ -116,36 +119,33 @@ def cli(debug: bool) -> None:
 # -- fetch --------------------------------------------------------------------------------------
 
 
-def _health_table(rows: list[tuple[FeedResult, SaveCounts | None]]) -> Table:
-    table = Table(title="Feed health", title_justify="left", expand=False)
-    for column, justify in (
-        ("feed", "left"),
-        ("new", "right"),
-        ("updated", "right"),
-        ("unchanged", "right"),
-        ("status", "left"),
-        ("time", "right"),
-        ("problem", "left"),
-    ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for result, counts in rows:
-        status = (
-            "304"
-            if result.not_modified
-            else (
-                str(result.status)
-                if result.status is not None
-                else ("file" if not result.source.is_remote and not result.problem else "—")
-            )
-        )
+def _status(result: FeedResult) -> str:
+    if result.not_modified:
+        return "304"
+    if result.status is not None:
+        return str(result.status)
+    return "file" if not result.source.is_remote and not result.problem else "—"
+
+
+def _health_table(rows: list[tuple[FeedResult, SaveCounts, tuple[str, ...]]]) -> Table:
+    table = Table(title="Feed health", title_justify="left")
+    table.add_column("feed", no_wrap=True)
+    for name in ("new", "updated", "unchanged"):
+        table.add_column(name, justify="right")
+    table.add_column("status")
+    table.add_column("time", justify="right")
+    table.add_column("problem")
+    for result, counts, notes in rows:
+        said = [f"[red]{escape(result.problem)}[/red]"] if result.problem else []
+        said += [f"[yellow]{escape(note)}[/yellow]" for note in notes]
         table.add_row(
             result.source.name,
-            str(counts.new) if counts else "0",
-            str(counts.updated) if counts else "0",
-            str(counts.unchanged) if counts else "0",
-            status,
+            str(counts.new),
+            str(counts.updated),
+            str(counts.unchanged),
+            _status(result),
             f"{result.elapsed:.2f}s",
-            f"[red]{result.problem}[/red]" if result.problem else "",
+            "; ".join(said),
         )
     return table
 
@@ -160,7 +160,7 @@ def fetch(config: Path | None, as_json: bool, strict: bool) -> None:
 
     Shows a progress bar, then a health table per feed: new, updated and unchanged articles,
     the HTTP status (304 when the feed had not changed) and a plain-words problem for each
-    failure. A broken feed never stops the others.
+    failure. A broken feed never stops the others; exit 0 unless --strict.
     """
     settings = _settings(config)
     if not settings.feeds:
@@ -173,16 +173,17 @@ def fetch(config: Path | None, as_json: bool, strict: bool) -> None:
                 )
             ]
         )
-    rows: list[tuple[FeedResult, SaveCounts | None]] = []
-    with Store(settings.store) as store:
-        validators = store.validators()
+    rows: list[tuple[FeedResult, SaveCounts, tuple[str, ...]]] = []
+    now = datetime.now(UTC)
+    with fetch_lock(settings.store), Store(settings.store) as store:
+        states = store.feed_states()
         progress = Progress(
             TextColumn("fetching"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             TextColumn("{task.description}"),
-            console=err,
+            console=_console(stderr=True),
             transient=True,
             disable=as_json,
         )
@@ -190,64 +191,59 @@ def fetch(config: Path | None, as_json: bool, strict: bool) -> None:
             task = progress.add_task("", total=len(settings.feeds))
 
             def done(result: FeedResult) -> None:
-                counts = None
-                if not result.problem:
-                    counts = store.save_feed(
-                        name=result.source.name,
-                        url=result.source.url,
-                        articles=result.articles,
-                        status=result.status,
-                        validators=result.validators,
-                        problem=None,
-                    )
-                else:
-                    store.save_feed(
-                        name=result.source.name,
-                        url=result.source.url,
-                        articles=(),
-                        status=result.status,
-                        validators=result.validators,
-                        problem=result.problem,
-                    )
-                rows.append((result, counts))
+                counts = store.save_feed(
+                    name=result.source.name,
+                    url=result.source.url,
+                    articles=result.articles,
+                    status=result.status,
+                    validators=result.validators,
+                    problem=result.problem,
+                    moved_to=result.moved_to,
+                )
+                rows.append((result, counts, ()))
                 progress.update(task, advance=1, description=result.source.name)
 
-            asyncio.run(fetch_feeds(settings.feeds, validators, done))
+            asyncio.run(fetch_feeds(settings.feeds, states, done))
+        states = store.feed_states()
         total = store.count()
     order = {source.name: index for index, source in enumerate(settings.feeds)}
-    rows.sort(key=lambda row: order[row[0].source.name])
-    failed = [result for result, _ in rows if result.problem]
+    rows = sorted(
+        (
+            (result, counts, health_notes(result, states[result.source.name].newest, now))
+            for result, counts, _ in rows
+        ),
+        key=lambda row: order[row[0].source.name],
+    )
+    failed = [result for result, _, _ in rows if result.problem]
     if as_json:
-        click.echo(
-            json.dumps(
+        report = {
+            "store": str(settings.store),
+            "articles": total,
+            "feeds": [
                 {
-                    "store": str(settings.store),
-                    "articles": total,
-                    "feeds": [
-                        {
-                            "name": result.source.name,
-                            "url": result.source.url,
-                            "status": result.status,
-                            "not_modified": result.not_modified,
-                            "new": counts.new if counts else 0,
-                            "updated": counts.updated if counts else 0,
-                            "unchanged": counts.unchanged if counts else 0,
-                            "seconds": round(result.elapsed, 3),
-                            "problem": result.problem,
-                            "skipped": list(result.skipped),
-                        }
-                        for result, counts in rows
-                    ],
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+                    "name": result.source.name,
+                    "url": result.source.url,
+                    "status": result.status,
+                    "not_modified": result.not_modified,
+                    "new": counts.new,
+                    "updated": counts.updated,
+                    "unchanged": counts.unchanged,
+                    "seconds": round(result.elapsed, 3),
+                    "problem": result.problem,
+                    "notes": list(notes),
+                    "moved_to": result.moved_to,
+                    "skipped": list(result.skipped),
+                }
+                for result, counts, notes in rows
+            ],
+        }
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        out.print(_health_table(rows))
-        out.print(
-            f"{total} articles in {settings.store}; "
-            f"{len(rows) - len(failed)} of {len(rows)} feeds read."
+        _console().print(_health_table(rows))
+        _console().print(
+            f"{total} articles in the store; {len(rows) - len(failed)} of {len(rows)} feeds read"
+            + (f", {len(failed)} failed" if failed else "")
+            + "."
         )
     if failed and strict:
         sys.exit(1)
@@ -320,8 +316,8 @@ def articles(
         table.add_row(
             article.id, article.feed, when + ("*" if article.date_is_guess else ""), article.title
         )
-    out.print(table)
-    out.print(
+    _console().print(table)
+    _console().print(
         f"{len(found)} article{'s' if len(found) != 1 else ''}"
         + (
             "; * = the feed gave no date, first seen then"

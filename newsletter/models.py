@@ -59,6 +59,16 @@ class Validators:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedState:
+    """What the store remembers of a feed between fetches."""
+
+    url: str  # the address in the settings when this was recorded
+    validators: Validators = Validators()
+    moved_to: str | None = None  # where a permanent redirect sent us last time
+    newest: datetime | None = None  # the newest article's date
+
+
+@dataclass(frozen=True, slots=True)
 class Author:
     """The person an issue is written by, with their role for the author line."""
 

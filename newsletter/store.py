@@ -8,8 +8,10 @@ migrations.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newsletter.models import Article, Image, Validators
+from newsletter.errors import Problem, ProblemsError
+from newsletter.models import Article, FeedState, Image, Validators
 from newsletter.urls import article_id
 
 _MIGRATIONS: tuple[str, ...] = (
@@ -61,6 +64,10 @@ _MIGRATIONS: tuple[str, ...] = (
         article_id TEXT NOT NULL,
         PRIMARY KEY (issue_date, article_id)
     );
+    """,
+    # 2: where a permanent redirect sent a feed, used on the next fetch.
+    """
+    ALTER TABLE feeds ADD COLUMN moved_to TEXT;
     """,
 )
 
@@ -173,8 +180,24 @@ class Store:
 
     def validators(self) -> dict[str, Validators]:
         """The ETag and Last-Modified each feed last answered with."""
-        rows = self._db.execute("SELECT name, etag, last_modified FROM feeds").fetchall()
-        return {row["name"]: Validators(row["etag"], row["last_modified"]) for row in rows}
+        return {name: state.validators for name, state in self.feed_states().items()}
+
+    def feed_states(self) -> dict[str, FeedState]:
+        """What the store remembers of each feed: validators, a permanent move, newest date."""
+        rows = self._db.execute(
+            """SELECT feeds.name, feeds.url, etag, last_modified, moved_to,
+            (SELECT max(published) FROM articles WHERE articles.feed = feeds.name) AS newest
+            FROM feeds"""
+        ).fetchall()
+        return {
+            row["name"]: FeedState(
+                row["url"],
+                Validators(row["etag"], row["last_modified"]),
+                row["moved_to"],
+                datetime.fromisoformat(row["newest"]) if row["newest"] else None,
+            )
+            for row in rows
+        }
 
     def save_feed(
         self,
@@ -185,6 +208,7 @@ class Store:
         status: int | None,
         validators: Validators,
         problem: str | None,
+        moved_to: str | None = None,
         now: datetime | None = None,
     ) -> SaveCounts:
         """Store one feed's articles and health in a single transaction; count the changes."""
@@ -230,15 +254,19 @@ class Store:
                             article.id,
                         ),
                     )
+            # A feed whose address changed in the settings starts afresh: the old validators
+            # and redirect belong to the old address.
+            db.execute("DELETE FROM feeds WHERE name = ? AND url != ?", (name, url))
             db.execute(
                 """INSERT INTO feeds (name, url, etag, last_modified, last_status, last_fetched,
-                last_new, last_problem) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (name) DO UPDATE SET url = excluded.url,
+                last_new, last_problem, moved_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET
                 etag = coalesce(excluded.etag, feeds.etag),
                 last_modified = coalesce(excluded.last_modified, feeds.last_modified),
                 last_status = excluded.last_status, last_fetched = excluded.last_fetched,
                 last_new = coalesce(excluded.last_new, feeds.last_new),
-                last_problem = excluded.last_problem""",
+                last_problem = excluded.last_problem,
+                moved_to = coalesce(excluded.moved_to, feeds.moved_to)""",
                 (
                     name,
                     url,
@@ -248,6 +276,7 @@ class Store:
                     stamp,
                     stamp if new else None,
                     problem,
+                    moved_to,
                 ),
             )
         return SaveCounts(new, updated, unchanged)
@@ -316,3 +345,34 @@ class Store:
     def count(self) -> int:
         """How many articles the store holds."""
         return int(self._db.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+
+@contextmanager
+def fetch_lock(store: Path) -> Iterator[None]:
+    """Hold the store's fetch lock; a second fetch stops at once with a clear message.
+
+    SQLite would serialise the writes anyway, but two fetches interleaving would double every
+    request and muddle the health table; the lock file says which process holds it.
+    """
+    store.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = store.with_name(store.name + ".lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "another process"
+            raise ProblemsError(
+                [
+                    Problem(
+                        f"another `newsletter fetch` (process {holder}) is writing this store",
+                        path=store,
+                        hint="wait for it to finish, then run the fetch again",
+                    )
+                ]
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock, also when the process is killed

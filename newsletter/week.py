@@ -12,7 +12,10 @@ from zoneinfo import ZoneInfo
 
 
 def week_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """[start, end) of the week ending with `day` (inclusive), as aware datetimes."""
+    """[start, end) of the week ending with `day` (inclusive), as aware local datetimes.
+
+    Compare or subtract them after `.astimezone(UTC)`: Python subtracts two datetimes of the
+    same zone as wall-clock times, which hides the extra or missing hour."""
     start = datetime.combine(day - timedelta(days=6), time.min, tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
     return start, end

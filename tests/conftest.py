@@ -33,8 +33,9 @@ def newsroom(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def run(*args: str) -> Result:
-    """Run the command line in-process and return its result (exit code, stdout, stderr)."""
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    """Run the command line in-process and return its result (exit code, stdout, stderr);
+    tables are laid out 200 columns wide so that no cell wraps."""
+    return CliRunner(env={"COLUMNS": "200"}).invoke(cli, list(args), catch_exceptions=False)
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     gzip: bool = False
+    then: list[Route] = field(default_factory=list)  # answers for the following requests
 
 
 @dataclass
@@ -74,6 +76,9 @@ def feed_server() -> Iterator[FeedServer]:
         def do_GET(self) -> None:
             requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
             route = routes.get(self.path)
+            if route is not None and route.then:
+                # Serve this answer once; the next request gets the next one.
+                routes[self.path] = Route(**{**route.then[0].__dict__, "then": route.then[1:]})
             if route is None:
                 self.send_response(404)
                 self.send_header("Content-Type", "text/plain")
@@ -83,7 +88,10 @@ def feed_server() -> Iterator[FeedServer]:
             if route.delay:
                 time.sleep(route.delay)
             etag = route.headers.get("ETag")
-            if etag and self.headers.get("If-None-Match") == etag:
+            modified = route.headers.get("Last-Modified")
+            if (etag and self.headers.get("If-None-Match") == etag) or (
+                not etag and modified and self.headers.get("If-Modified-Since") == modified
+            ):
                 self.send_response(304)
                 self.end_headers()
                 return
@@ -98,6 +106,9 @@ def feed_server() -> Iterator[FeedServer]:
             self.wfile.write(body)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    # A client that gives up early (timeouts, size caps) breaks the pipe; that is expected.
+    server.handle_error = lambda request, address: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

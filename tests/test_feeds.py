@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+
 from newsletter.config import FeedSource
-from newsletter.feeds import FeedResult, fetch_feeds, html_to_text, parse_feed, sanitise_html
-from newsletter.models import Span, Validators
+from newsletter.entries import html_to_text, parse_feed, sanitise_html
+from newsletter.feeds import FeedResult, FetchOptions, _connect_problem, fetch_feeds
+from newsletter.models import FeedState, Span, Validators
 from tests.conftest import FeedServer, Route
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
@@ -19,6 +24,7 @@ RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 </item>
 <item><title>Undated</title><link>/relative/2.html</link></item>
 <item><title>No link</title></item>
+<item><title>Again</title><link>https://example.org/a/1.html</link></item>
 </channel></rss>"""
 
 ATOM_RELATIVE = b"""<?xml version="1.0" encoding="utf-8"?>
@@ -26,25 +32,42 @@ ATOM_RELATIVE = b"""<?xml version="1.0" encoding="utf-8"?>
 <entry><title>Rel</title><id>e1</id><link href="stories/3.html"/><updated>2026-11-24T08:00:00Z</updated></entry>
 </feed>"""
 
+UNDATED = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>U</title><link>https://example.org/</link>
+<item><title>One</title><link>https://example.org/u/1</link></item>
+<item><title>Two</title><link>https://example.org/u/2</link></item>
+</channel></rss>"""
+
+FAST = FetchOptions(backoff=0.05, read_timeout=1.0, connect_timeout=1.0, workers=1)
+
 
 def _source(server: FeedServer, path: str, name: str = "feed") -> FeedSource:
     return FeedSource(name, server.url(path), Span(Path("newsletter.toml"), 1, 1))
 
 
 def _fetch(
-    *sources: FeedSource, validators: dict[str, Validators] | None = None
+    *sources: FeedSource,
+    states: dict[str, FeedState] | None = None,
+    options: FetchOptions = FAST,
 ) -> list[FeedResult]:
-    return asyncio.run(fetch_feeds(sources, validators or {}))
+    return asyncio.run(fetch_feeds(sources, states or {}, options=options))
+
+
+def _rss(title: str, path: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>x</title>'
+        f"<link>https://example.org/</link><item><title>{title}</title>"
+        f"<link>https://example.org{path}</link>"
+        "<pubDate>Tue, 24 Nov 2026 10:00:00 +0000</pubDate></item></channel></rss>"
+    ).encode()
 
 
 def test_parse_normalises_links_dates_and_sanitises_summaries() -> None:
     now = datetime(2026, 11, 25, 12, tzinfo=UTC)
-    articles, skipped, problem = parse_feed(
-        RSS, feed_name="f", location="https://example.org/feeds/rss.xml", now=now
-    )
-    assert problem is None
-    assert skipped == ("entry 3: no http(s) link",)
-    first, undated = articles
+    parsed = parse_feed(RSS, feed_name="f", location="https://example.org/feeds/rss.xml", now=now)
+    assert parsed.problem is None
+    assert parsed.skipped == ("entry 3: no http(s) link", "entry 4: same link as entry 1")
+    first, undated = parsed.articles
     assert first.url == "https://example.org/a/1.html"
     assert first.title == "First & Foremost"
     assert first.published == datetime(2026, 11, 24, 10, tzinfo=UTC)
@@ -58,73 +81,215 @@ def test_parse_normalises_links_dates_and_sanitises_summaries() -> None:
 def test_sanitise_keeps_real_images_and_drops_pixels() -> None:
     kept = sanitise_html('<img src="https://e.org/a.jpg" alt="A" width="600" height="400">')
     assert 'src="https://e.org/a.jpg"' in kept and 'alt="A"' in kept
-    assert sanitise_html('<img src="https://e.org/p.gif" width="1" height="1">') == ""
+    assert sanitise_html("<img src='https://e.org/p.gif' width=1 height=1>") == ""
+    assert sanitise_html('<iframe src="https://e.org"></iframe><style>p{}</style>x') == "x"
+    assert sanitise_html('<a href="data:text/html,x">y</a>') == '<a rel="noopener noreferrer">y</a>'
     assert html_to_text("<p>a</p><p>b&amp;c</p>") == "a b&c"
 
 
-def test_fetch_over_http_with_etag_round_trip(feed_server: FeedServer) -> None:
-    feed_server.routes["/rss"] = Route(
+def test_images_come_from_media_enclosures_or_the_first_img() -> None:
+    feed = b"""<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/">
+    <channel><title>i</title><link>https://e.org/</link>
+    <item><title>m</title><link>https://e.org/1</link><media:thumbnail url="https://e.org/t.jpg" width="640" height="360"/></item>
+    <item><title>e</title><link>https://e.org/2</link><enclosure url="https://e.org/e.png" type="image/png" length="1"/></item>
+    <item><title>i</title><link>https://e.org/3</link><description>&lt;img src="https://e.org/i.jpg" alt="A boat"&gt;</description></item>
+    </channel></rss>"""
+    images = [a.image for a in parse_feed(feed, feed_name="f", location="https://e.org/").articles]
+    assert [(i.url, i.alt, i.width) for i in images if i] == [
+        ("https://e.org/t.jpg", "", 640),
+        ("https://e.org/e.png", "", None),
+        ("https://e.org/i.jpg", "A boat", None),
+    ]
+
+
+def test_conditional_get_with_both_validators(feed_server: FeedServer) -> None:
+    feed_server.routes["/etag"] = Route(
         RSS, headers={"Content-Type": "application/rss+xml", "ETag": '"v1"'}
     )
-    (first,) = _fetch(_source(feed_server, "/rss"))
-    assert first.problem is None and first.status == 200
-    assert len(first.articles) == 2
-    assert first.articles[1].url == feed_server.url("/relative/2.html")
-    assert first.validators.etag == '"v1"'
-    (second,) = _fetch(_source(feed_server, "/rss"), validators={"feed": first.validators})
-    assert second.not_modified and second.status == 304 and second.articles == ()
-    assert feed_server.requests[-1][1]["if-none-match"] == '"v1"'
-    assert feed_server.requests[-1][1]["user-agent"].startswith("newsletter/")
+    feed_server.routes["/lm"] = Route(
+        RSS, headers={"Last-Modified": "Tue, 24 Nov 2026 10:00:00 GMT"}
+    )
+    sources = (_source(feed_server, "/etag", "a"), _source(feed_server, "/lm", "b"))
+    first = _fetch(*sources)
+    assert [r.status for r in first] == [200, 200]
+    assert first[0].validators == Validators('"v1"', None)
+    assert first[1].validators == Validators(None, "Tue, 24 Nov 2026 10:00:00 GMT")
+    states = {r.source.name: FeedState(r.source.url, r.validators) for r in first}
+    second = _fetch(*sources, states=states)
+    assert [(r.status, r.not_modified, r.articles) for r in second] == [
+        (304, True, ()),
+        (304, True, ()),
+    ]
+    sent = dict(feed_server.requests[-2:])
+    assert sent["/etag"]["if-none-match"] == '"v1"'
+    assert sent["/lm"]["if-modified-since"] == "Tue, 24 Nov 2026 10:00:00 GMT"
+    assert sent["/lm"]["user-agent"].startswith("newsletter/")
 
 
-def test_relative_atom_links_resolve_against_the_final_url(feed_server: FeedServer) -> None:
+def test_a_permanent_redirect_is_recorded_and_used_next_time(feed_server: FeedServer) -> None:
     feed_server.routes["/old"] = Route(status=301, headers={"Location": "/news/atom.xml"})
     feed_server.routes["/news/atom.xml"] = Route(
         ATOM_RELATIVE, headers={"Content-Type": "application/atom+xml"}, gzip=True
     )
     (result,) = _fetch(_source(feed_server, "/old"))
     assert result.problem is None
+    assert result.moved_to == feed_server.url("/news/atom.xml")
+    assert result.notes == (f"moved permanently to {result.moved_to}; update newsletter.toml",)
+    # Relative links resolve against the final address, not the one in the settings.
     assert [a.url for a in result.articles] == [feed_server.url("/news/stories/3.html")]
+    feed_server.requests.clear()
+    state = FeedState(feed_server.url("/old"), moved_to=result.moved_to)
+    (again,) = _fetch(_source(feed_server, "/old"), states={"feed": state})
+    assert again.problem is None
+    assert [path for path, _ in feed_server.requests] == ["/news/atom.xml"]
+
+
+def test_a_temporary_redirect_is_followed_but_not_recorded(feed_server: FeedServer) -> None:
+    feed_server.routes["/tmp"] = Route(status=302, headers={"Location": "/real"})
+    feed_server.routes["/real"] = Route(RSS)
+    (result,) = _fetch(_source(feed_server, "/tmp"))
+    assert result.problem is None and result.moved_to is None
+
+
+def test_redirect_loops_and_chains_are_stopped(feed_server: FeedServer) -> None:
+    feed_server.routes["/a"] = Route(status=301, headers={"Location": "/b"})
+    feed_server.routes["/b"] = Route(status=302, headers={"Location": "/a"})
+    for hop in range(8):
+        feed_server.routes[f"/c{hop}"] = Route(status=302, headers={"Location": f"/c{hop + 1}"})
+    loop, chain = _fetch(_source(feed_server, "/a", "loop"), _source(feed_server, "/c0", "chain"))
+    assert loop.problem == "the server redirects in a loop"
+    assert chain.problem == "more than 5 redirects; not followed"
+
+
+def test_429_with_retry_after_is_honoured(feed_server: FeedServer) -> None:
+    feed_server.routes["/busy"] = Route(
+        b"slow down", status=429, headers={"Retry-After": "1"}, then=[Route(RSS)]
+    )
+    started = time.perf_counter()
+    (result,) = _fetch(_source(feed_server, "/busy"))
+    assert result.problem is None and result.attempts == 2
+    assert time.perf_counter() - started >= 1.0
+
+
+def test_5xx_is_retried_with_backoff_then_reported(feed_server: FeedServer) -> None:
+    feed_server.routes["/flaky"] = Route(b"", status=503, then=[Route(RSS)])
+    feed_server.routes["/down"] = Route(b"oops", status=500, then=[Route(b"", status=500)] * 3)
+    flaky, down = _fetch(_source(feed_server, "/flaky", "a"), _source(feed_server, "/down", "b"))
+    assert flaky.problem is None and flaky.attempts == 2
+    assert down.problem == "HTTP 500: the server failed; try again later"
+    assert down.attempts == 1 and down.status == 500
+    assert sum(1 for path, _ in feed_server.requests if path == "/down") == 3
+
+
+def test_a_long_retry_after_fails_the_feed_for_now(feed_server: FeedServer) -> None:
+    feed_server.routes["/later"] = Route(b"", status=429, headers={"Retry-After": "3600"})
+    (result,) = _fetch(_source(feed_server, "/later"))
+    assert result.problem == (
+        "HTTP 429: the server asks us to slow down; try again later (it asks us to wait 3600 s)"
+    )
+
+
+def test_a_slow_server_hits_the_timeout_without_holding_up_others(
+    feed_server: FeedServer,
+) -> None:
+    feed_server.routes["/slow"] = Route(RSS, delay=3.0)
+    feed_server.routes["/fast"] = Route(RSS)
+    started = time.perf_counter()
+    slow, fast = _fetch(_source(feed_server, "/slow", "a"), _source(feed_server, "/fast", "b"))
+    assert slow.problem == "the server took too long to answer (timeout)"
+    assert fast.problem is None
+    assert time.perf_counter() - started < 2.5
+
+
+def test_a_body_over_the_cap_is_not_read(feed_server: FeedServer) -> None:
+    huge = RSS + b"<!--" + b"x" * 300_000 + b"-->"
+    feed_server.routes["/huge"] = Route(huge)
+    feed_server.routes["/declared"] = Route(huge, headers={"Content-Length": str(len(huge))})
+    options = FetchOptions(max_bytes=100 * 1024, backoff=0.05, workers=1)
+    streamed, _ = _fetch(
+        _source(feed_server, "/huge", "a"), _source(feed_server, "/declared", "b"), options=options
+    )
+    assert streamed.problem == (
+        "the feed is larger than 100 KB; not read (a feed this big is probably wrong)"
+    )
+    assert streamed.articles == ()
+
+
+def test_a_wrong_charset_header_does_not_garble_the_text(feed_server: FeedServer) -> None:
+    body = _rss("Kabul’s Café Reopens — زمستان", "/c/1")
+    feed_server.routes["/latin"] = Route(
+        body, headers={"Content-Type": "application/rss+xml; charset=ISO-8859-1"}
+    )
+    feed_server.routes["/cp1252"] = Route(
+        _rss("Café", "/c/2").replace(b"utf-8", b"windows-1252").replace("é".encode(), b"\xe9"),
+        headers={"Content-Type": "text/xml"},
+    )
+    latin, legacy = _fetch(
+        _source(feed_server, "/latin", "a"), _source(feed_server, "/cp1252", "b")
+    )
+    assert latin.articles[0].title == "Kabul’s Café Reopens — زمستان"
+    assert legacy.articles[0].title == "Café"
+
+
+def test_feeds_without_dates_are_dated_when_first_seen(feed_server: FeedServer) -> None:
+    feed_server.routes["/undated"] = Route(UNDATED)
+    (result,) = _fetch(_source(feed_server, "/undated"))
+    assert all(a.date_is_guess for a in result.articles)
+    assert result.notes == ("the feed gives no dates; articles are dated when first seen",)
 
 
 def test_broken_feeds_are_reported_in_plain_words(feed_server: FeedServer) -> None:
     feed_server.routes["/html"] = Route(
-        b"<!DOCTYPE html><html><body>Welcome</body></html>",
-        headers={"Content-Type": "text/html"},
+        b"<!DOCTYPE html><html><body>Welcome</body></html>", headers={"Content-Type": "text/html"}
     )
     feed_server.routes["/500"] = Route(b"oops", status=500)
     feed_server.routes["/empty"] = Route(b"", headers={"Content-Type": "application/xml"})
+    feed_server.routes["/notxml"] = Route(b"just some text, not xml", headers={})
     feed_server.routes["/good"] = Route(RSS, headers={"Content-Type": "application/rss+xml"})
     results = _fetch(
         _source(feed_server, "/missing", "a"),
         _source(feed_server, "/html", "b"),
         _source(feed_server, "/500", "c"),
         _source(feed_server, "/empty", "d"),
-        _source(feed_server, "/good", "e"),
+        _source(feed_server, "/notxml", "e"),
+        _source(feed_server, "/good", "f"),
     )
     problems = [r.problem for r in results]
-    assert problems == [
+    assert problems[:4] == [
         "HTTP 404: the feed is not at this address any more; check the URL",
         "an HTML page, not a feed: check the address",
         "HTTP 500: the server failed; try again later",
         "the feed is empty",
-        None,
     ]
-    assert len(results[-1].articles) == 2
+    assert problems[4] is not None and problems[4].startswith("not a feed")
+    assert problems[5] is None and len(results[5].articles) == 2
 
 
-def test_a_refused_connection_is_named(feed_server: FeedServer) -> None:
-    import socket
-
+def test_a_refused_connection_is_named() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    source = FeedSource("gone", f"http://127.0.0.1:{port}/feed", Span(Path("x"), 1, 1))
-    (result,) = _fetch(source)
+    refused = FeedSource("gone", f"http://127.0.0.1:{port}/feed", Span(Path("x"), 1, 1))
+    (result,) = _fetch(refused)
     assert result.problem == "the server refused the connection"
+
+
+def test_a_failed_name_lookup_is_named() -> None:
+    # Built by hand: a real lookup would send a query past the loopback address.
+    wrapped = httpx.ConnectError("All connection attempts failed")
+    wrapped.__cause__ = socket.gaierror(-2, "Name or service not known")
+    assert _connect_problem(wrapped) == "the host name does not exist (DNS lookup failed)"
 
 
 def test_a_missing_local_file_is_named(tmp_path: Path) -> None:
     source = FeedSource("local", str(tmp_path / "nope.xml"), Span(Path("x"), 1, 1))
     (result,) = _fetch(source)
     assert result.problem == f"no file at {tmp_path / 'nope.xml'}"
+
+
+def test_parsing_in_worker_processes_gives_the_same_articles(feed_server: FeedServer) -> None:
+    for number in range(10):
+        feed_server.routes[f"/f{number}"] = Route(_rss(f"Story {number}", f"/s/{number}"))
+    sources = tuple(_source(feed_server, f"/f{n}", f"f{n}") for n in range(10))
+    pooled = _fetch(*sources, options=FetchOptions(workers=2))
+    assert [r.articles[0].title for r in pooled] == [f"Story {n}" for n in range(10)]

@@ -38,7 +38,7 @@ def _save(store: Store, feed: str, *articles: Article) -> tuple[int, int, int]:
 
 def test_schema_version_and_wal(tmp_path: Path) -> None:
     with Store(tmp_path / "s.sqlite3") as store:
-        assert store.schema_version == 1
+        assert store.schema_version == 2
     db = sqlite3.connect(tmp_path / "s.sqlite3")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -71,3 +71,34 @@ def test_week_query_filters_by_time_feed_and_text(tmp_path: Path) -> None:
         assert [a.title for a in store.articles_between(start, end, search="flour")] == [
             "Flour mills"
         ]
+
+
+def test_a_store_of_schema_1_is_migrated_forward(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with Store(path) as store:
+        _save(store, "a", _article("https://e.org/kept"))
+    db = sqlite3.connect(path)
+    db.execute("ALTER TABLE feeds DROP COLUMN moved_to")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.schema_version == 2
+        assert store.get("https://e.org/kept") is not None
+        assert store.feed_states()["a"].moved_to is None
+
+
+def test_a_feed_whose_address_changed_forgets_its_validators(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite3") as store:
+        _save(store, "a", _article("https://e.org/1"))
+        store.save_feed(
+            name="a",
+            url="https://example.org/new",
+            articles=(),
+            status=200,
+            validators=Validators(),
+            problem=None,
+        )
+        state = store.feed_states()["a"]
+        assert state.url == "https://example.org/new"
+        assert state.validators == Validators()
