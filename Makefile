@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 ISSUE ?= issues/2026-11-27.yaml
 
-.PHONY: demo test install browser lint typecheck pytest clean
+.PHONY: demo test install browser corpus lint typecheck pytest clean
 
 $(BIN)/newsletter: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,7 +37,16 @@ browser:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core; }
 
-pytest: install browser
+# feedparser's own test corpus (about 2,200 feeds nobody here wrote), from its source
+# distribution, for the robustness test in tests/test_corpus.py.
+CORPUS := .cache/feedparser-6.0.12/tests
+corpus: $(CORPUS)
+$(CORPUS): | install
+	mkdir -p .cache
+	$(BIN)/python -m pip download --quiet --no-deps --no-binary :all: feedparser==6.0.12 -d .cache
+	tar -xzf .cache/feedparser-6.0.12.tar.gz -C .cache feedparser-6.0.12/tests
+
+pytest: install browser corpus
 	$(BIN)/pytest
 
 test: lint typecheck pytest
