@@ -87,37 +87,42 @@ _FEED_KEYS = {"name", "url"}
 
 
 class _Locator:
-    """Finds the line where `[table]` / `[[table]]` n / `key` was written."""
+    """Finds the line where `[table]` / `[[table]]` number n / `key` was written.
+
+    The file is indexed once, so locating every key of a settings file with hundreds of
+    feeds stays linear.
+    """
 
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
-        self.lines = text.splitlines()
+        self.headers: dict[tuple[str | None, int], Span] = {}
+        self.keys: dict[tuple[str | None, int, str], Span] = {}
+        counts: dict[str, int] = {}
+        current: tuple[str | None, int] = (None, 0)
+        for number, raw in enumerate(text.splitlines(), start=1):
+            line = raw.strip()
+            header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?", line)
+            if header:
+                table = header.group(1)
+                index = counts.get(table, 0)
+                counts[table] = index + 1
+                current = (table, index)
+                self.headers[current] = Span(path, number, 1, len(raw.rstrip()) or 1)
+                continue
+            key = re.match(r'^(\s*)("?)([A-Za-z0-9_-]+)\2\s*=', raw)
+            if key:
+                span = Span(
+                    path, number, len(key.group(1)) + 1, len(key.group(3)) + 2 * len(key.group(2))
+                )
+                self.keys.setdefault((current[0], current[1], key.group(3)), span)
 
     def find(self, table: str | None, key: str | None = None, index: int = 0) -> Span:
-        current: str | None = None
-        seen = -1
-        header_line = 1
-        for number, raw in enumerate(self.lines, start=1):
-            line = raw.strip()
-            match = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?", line)
-            if match:
-                current = match.group(1)
-                if current == table:
-                    seen += 1
-                    if seen == index:
-                        header_line = number
-                        if key is None:
-                            return Span(self.path, number, 1, len(raw.rstrip()) or 1)
-                continue
-            in_table = current == table and (seen == index)
-            if table is None and current is None:
-                in_table = True
-            if key is not None and in_table:
-                key_match = re.match(rf"^(\s*)({re.escape(key)}|\"{re.escape(key)}\")\s*=", raw)
-                if key_match:
-                    column = len(key_match.group(1)) + 1
-                    return Span(self.path, number, column, len(key_match.group(2)))
-        return Span(self.path, header_line, 1, 1)
+        """The key's span, else its table's header, else the file's first line."""
+        if key is not None and (table, index, key) in self.keys:
+            return self.keys[(table, index, key)]
+        if table is not None and (table, index) in self.headers:
+            return self.headers[(table, index)]
+        return Span(self.path, 1, 1, 1)
 
 
 def _suggest(word: str, choices: set[str] | list[str]) -> str:

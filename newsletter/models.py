@@ -69,6 +69,18 @@ class FeedState:
 
 
 @dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """What one feed's bytes gave: articles, entries that gave none (with why), a feed-level
+    problem (the feed is unusable) and notes (it is usable, but the editor should know)."""
+
+    articles: tuple[Article, ...]
+    skipped: tuple[str, ...] = ()
+    problem: str | None = None
+    notes: tuple[str, ...] = ()
+    entries: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Author:
     """The person an issue is written by, with their role for the author line."""
 

@@ -69,6 +69,17 @@ _MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE feeds ADD COLUMN moved_to TEXT;
     """,
+    # 3: every feed that carried an article (the story is stored once, under the feed that
+    # brought it first, but `articles --feed` must find it in each).
+    """
+    CREATE TABLE article_feeds (
+        article_id TEXT NOT NULL,
+        feed TEXT NOT NULL,
+        PRIMARY KEY (article_id, feed)
+    ) WITHOUT ROWID;
+    CREATE INDEX article_feeds_feed ON article_feeds (feed);
+    INSERT INTO article_feeds (article_id, feed) SELECT id, feed FROM articles;
+    """,
 )
 
 
@@ -213,37 +224,35 @@ class Store:
     ) -> SaveCounts:
         """Store one feed's articles and health in a single transaction; count the changes."""
         stamp = _iso(now)
-        new = updated = unchanged = 0
+        unchanged = 0
+        inserts: list[tuple[object, ...]] = []
+        updates: list[tuple[object, ...]] = []
         with self._transaction() as db:
+            known: dict[str, sqlite3.Row] = {}
+            ids = [article.id for article in articles]
+            for chunk in range(0, len(ids), 500):  # stay under SQLite's variable limit
+                part = ids[chunk : chunk + 500]
+                marks = ",".join("?" * len(part))
+                for row in db.execute(
+                    "SELECT id, content_hash, published, date_is_guess FROM articles "
+                    f"WHERE id IN ({marks})",
+                    part,
+                ):
+                    known[row["id"]] = row
             for article in articles:
                 digest = _hash(article)
-                row = db.execute(
-                    "SELECT content_hash, published, date_is_guess FROM articles WHERE id = ?",
-                    (article.id,),
-                ).fetchone()
+                row = known.get(article.id)
+                values = self._values(article)
                 if row is None:
-                    new += 1
-                    db.execute(
-                        """INSERT INTO articles (id, url, title, feed, published, date_is_guess,
-                        summary_html, summary_text, author, image_url, image_alt, image_width,
-                        image_height, lang, categories, content_hash, first_seen, updated)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                        (*self._values(article), digest, stamp, stamp),
-                    )
+                    inserts.append((*values, digest, stamp, stamp))
                 elif row["content_hash"] == digest:
                     unchanged += 1
                 else:
-                    updated += 1
                     published = article.published
                     # An undated entry keeps the time we first saw it, not this fetch's time.
                     if article.date_is_guess and row["date_is_guess"]:
                         published = datetime.fromisoformat(row["published"])
-                    values = self._values(article)
-                    db.execute(
-                        """UPDATE articles SET title = ?, summary_html = ?, summary_text = ?,
-                        author = ?, image_url = ?, image_alt = ?, image_width = ?,
-                        image_height = ?, lang = ?, categories = ?, published = ?,
-                        date_is_guess = ?, content_hash = ?, updated = ? WHERE id = ?""",
+                    updates.append(
                         (
                             article.title,
                             *values[6:15],
@@ -252,8 +261,27 @@ class Store:
                             digest,
                             stamp,
                             article.id,
-                        ),
+                        )
                     )
+            new, updated = len(inserts), len(updates)
+            db.executemany(
+                """INSERT INTO articles (id, url, title, feed, published, date_is_guess,
+                summary_html, summary_text, author, image_url, image_alt, image_width,
+                image_height, lang, categories, content_hash, first_seen, updated)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                inserts,
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO article_feeds (article_id, feed) VALUES (?, ?)",
+                [(article.id, name) for article in articles],
+            )
+            db.executemany(
+                """UPDATE articles SET title = ?, summary_html = ?, summary_text = ?,
+                author = ?, image_url = ?, image_alt = ?, image_width = ?,
+                image_height = ?, lang = ?, categories = ?, published = ?,
+                date_is_guess = ?, content_hash = ?, updated = ? WHERE id = ?""",
+                updates,
+            )
             # A feed whose address changed in the settings starts afresh: the old validators
             # and redirect belong to the old address.
             db.execute("DELETE FROM feeds WHERE name = ? AND url != ?", (name, url))
@@ -331,7 +359,7 @@ class Store:
             _iso(end),
         ]
         if feed:
-            query += " AND feed = ?"
+            query += " AND id IN (SELECT article_id FROM article_feeds WHERE feed = ?)"
             params.append(feed)
         if search:
             query += " AND (title LIKE ? ESCAPE '\\' OR summary_text LIKE ? ESCAPE '\\')"

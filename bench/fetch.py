@@ -1,0 +1,209 @@
+"""Benchmark: `newsletter fetch` over 300 feeds of 30 items, each response delayed 100 ms.
+
+The feeds are served on 30 loopback addresses (127.0.1.1 to 127.0.1.30, ten feeds each) so
+that the per-host limit behaves as it would across a newsroom's many sources. Printed, each
+measured in this same run:
+
+- baseline: a sequential loop of `feedparser.parse(url)`, as a script would do it;
+- cold: `newsletter fetch` into an empty store (target: at least 10x faster than baseline);
+- warm: `newsletter fetch` again, every feed answering 304 (target: at least 5x faster
+  than cold);
+- peak memory of the whole cold fetch, workers included (target: under 300 MB).
+
+Run from the repository root: `.venv/bin/python bench/fetch.py [FEEDS]`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import ClassVar
+
+import feedparser
+
+HOSTS = 30
+DELAY = 0.1
+ITEMS = 30
+WORDS = [
+    "council",
+    "ministry",
+    "talks",
+    "border",
+    "water",
+    "prices",
+    "winter",
+    "returnees",
+    "province",
+    "teachers",
+    "radio",
+    "licence",
+    "delegation",
+    "harvest",
+    "drought",
+    "earthquake",
+    "villagers",
+    "market",
+    "officials",
+    "reporters",
+]
+
+
+def _feed(number: int) -> bytes:
+    base = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    items = []
+    for item in range(ITEMS):
+        words = " ".join(WORDS[(number * 7 + item * 3 + k) % len(WORDS)] for k in range(40))
+        when = format_datetime(base - timedelta(hours=number + item * 5))
+        items.append(
+            f"<item><title>Story {number}-{item}: {words[:60]}</title>"
+            f"<link>https://example.org/feed{number}/story{item}.html?utm_source=rss</link>"
+            f"<guid>f{number}-{item}</guid><pubDate>{when}</pubDate>"
+            f"<description>&lt;p&gt;{words}.&lt;/p&gt;&lt;p&gt;{words[::-1]}.&lt;/p&gt;"
+            f"&lt;img src=&quot;https://example.org/i/{number}-{item}.jpg&quot; "
+            f"alt=&quot;A photo&quot;&gt;</description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Feed {number}</title><link>https://example.org/feed{number}/</link>"
+        + "".join(items)
+        + "</channel></rss>"
+    ).encode()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    feeds: ClassVar[dict[str, bytes]] = {}
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        time.sleep(DELAY)
+        body = self.feeds.get(self.path)
+        if body is None:
+            self.send_response(404)
+            self.end_headers()
+            return
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.send_header("ETag", etag)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+        self.send_header("ETag", etag)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _tree_rss(root: int) -> int:
+    """Resident memory of a process and all its descendants, in bytes."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        parents[int(entry.name)] = int(fields.get("PPid", "0").strip())
+        rss[int(entry.name)] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+    total = 0
+    for pid in rss:
+        walk = pid
+        while walk and walk != root:
+            walk = parents.get(walk, 0)
+        if walk == root:
+            total += rss[pid]
+    return total
+
+
+def _run_fetch(config: Path) -> tuple[float, int, dict[str, object]]:
+    # Output to a file, not a pipe: the JSON report outgrows a pipe's buffer.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            [sys.executable, "-m", "newsletter", "fetch", "--json", "--config", str(config)],
+            stdout=out,
+            stderr=err,
+        )
+        peak = 0
+        while child.poll() is None:
+            peak = max(peak, _tree_rss(child.pid))
+            time.sleep(0.05)
+        elapsed = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        if child.returncode != 0:
+            sys.exit(f"fetch failed: {err.read().decode()}")
+        return elapsed, peak, json.loads(out.read())
+
+
+def main() -> None:
+    """Serve the feeds, run the three measurements and print them with their ratios."""
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    servers = []
+    urls = []
+    for host in range(HOSTS):
+        address = f"127.0.1.{host + 1}"
+        handler = type("Handler", (_Handler,), {"feeds": {}})
+        server = ThreadingHTTPServer((address, 0), handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append((server, handler))
+    for number in range(count):
+        server, handler = servers[number % HOSTS]
+        path = f"/feed{number}.xml"
+        handler.feeds[path] = _feed(number)
+        host, port = server.server_address[:2]
+        urls.append(f"http://{host}:{port}{path}")
+
+    with tempfile.TemporaryDirectory() as folder:
+        config = Path(folder) / "newsletter.toml"
+        feeds = "".join(f'[[feeds]]\nname = "f{n}"\nurl = "{url}"\n' for n, url in enumerate(urls))
+        config.write_text(
+            '[newsletter]\nname = "Bench"\nfrom = "b@example.org"\n'
+            f'store = "store.sqlite3"\n\n{feeds}',
+            encoding="utf-8",
+        )
+        cold, peak, report = _run_fetch(config)
+        warm, _, again = _run_fetch(config)
+        started = time.perf_counter()
+        entries = sum(len(feedparser.parse(url).entries) for url in urls)
+        baseline = time.perf_counter() - started
+
+    stored = report["articles"]
+    not_modified = sum(1 for feed in again["feeds"] if feed["not_modified"])  # type: ignore[union-attr]
+    print(
+        f"{count} feeds x {ITEMS} items on {HOSTS} loopback hosts, {DELAY * 1000:.0f} ms "
+        f"per response, {os.cpu_count()} cores"
+    )
+    print(f"baseline  sequential feedparser.parse(url): {baseline:6.2f} s  ({entries} entries)")
+    print(
+        f"cold      newsletter fetch:                 {cold:6.2f} s  "
+        f"{baseline / cold:5.1f}x faster than baseline (target >= 10x), {stored} articles"
+    )
+    print(
+        f"warm      newsletter fetch, all 304:        {warm:6.2f} s  "
+        f"{cold / warm:5.1f}x faster than cold (target >= 5x), {not_modified} not modified"
+    )
+    print(f"peak memory of the cold fetch (all processes): {peak / 2**20:.0f} MB (target < 300 MB)")
+    for server, _ in servers:
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
