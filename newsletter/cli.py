@@ -413,23 +413,37 @@ def check(config: Path | None, issue_file: Path, strict: bool) -> None:
     help="The build folder.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Take every article from the store, not from the issue's lock file.",
+)
 @_handle_errors
-def build(config: Path | None, issue_file: Path, output: Path, as_json: bool) -> None:
-    """Build an issue: build/DATE/email.html, email.txt, email.eml and report.json."""
+def build(
+    config: Path | None, issue_file: Path, output: Path, as_json: bool, refresh: bool
+) -> None:
+    """Build an issue: build/DATE/email.html, email.txt, email.eml and report.json.
+
+    Also records the articles the issue used in ISSUE.lock.json beside it, so that building
+    it again, even after the store is gone, gives the same email.
+    """
     # Imported here: the renderer (premailer, lxml, cssutils) costs 0.2 s to import, which
     # every other command, `fetch` above all, should not pay.
     from newsletter.deliver.build import write_build
     from newsletter.issue import read_issue
+    from newsletter.lockfile import lock_path, lock_text
     from newsletter.render import render_issue
     from newsletter.render.checks import check_html, html_sizes
 
     settings = _settings(config)
     with Store(settings.store) as store:
-        checked = read_issue(issue_file, settings, store)
+        checked = read_issue(issue_file, settings, store, refresh=refresh)
     rendered = render_issue(checked.issue, settings)
     lint = check_html(rendered.html)
     problems = [*checked.warnings, *lint]
     receipt = write_build(rendered, settings, output, problems, html_sizes(rendered.html))
+    issue = checked.issue
+    write_atomic(lock_path(issue_file), lock_text(issue.number, issue.date, issue.articles))
     folder = Path(receipt.target)
     if as_json:
         click.echo((folder / "report.json").read_text(encoding="utf-8"), nl=False)

@@ -18,9 +18,25 @@ from urllib.parse import urljoin
 
 import feedparser
 import nh3
+from feedparser.namespaces import mediarss as _mediarss
 
 from newsletter.models import Article, Image, ParsedFeed
 from newsletter.urls import article_id, canonical_url
+
+
+def _start_media_description(parser: Any, attrs: dict[str, str]) -> None:
+    parser.push("media_description", 1)
+
+
+def _end_media_description(parser: Any) -> None:
+    parser.pop("media_description")
+
+
+# feedparser files <media:description> (the caption of a photo) as the entry's description,
+# so a feed with a captioned photo loses its real summary to the caption. Keep it apart, as
+# `media_description`, which is what it is; this changes nothing else in feedparser.
+_mediarss.Namespace._start_media_description = _start_media_description
+_mediarss.Namespace._end_media_description = _end_media_description
 
 _SUMMARY_TAGS = {
     "a",

@@ -20,6 +20,7 @@ from typing import Protocol
 from newsletter._yaml import YMap, YNode, YScalar, YSeq, load_yaml
 from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError, has_errors
+from newsletter.lockfile import earlier_uses, lock_path, read_lock
 from newsletter.models import Article, Author, Image, Issue, Item, Note, Section, Span
 from newsletter.urls import article_id
 from newsletter.week import local_time, week_bounds
@@ -44,6 +45,7 @@ LABEL_KEYS = (
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _PLACEHOLDER = "TODO"
+_MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]*)|<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>")
 
 _TOP = (
     "number",
@@ -88,10 +90,21 @@ class CheckedIssue:
 class _Reader:
     """Walks the node tree once, collecting problems instead of stopping at the first."""
 
-    def __init__(self, path: Path, settings: Settings, articles: ArticleSource) -> None:
+    def __init__(
+        self,
+        path: Path,
+        text: str,
+        settings: Settings,
+        articles: ArticleSource,
+        locked: dict[str, Article],
+        earlier: dict[str, tuple[int, date]],
+    ) -> None:
         self.path = path
+        self.lines = text.splitlines()
         self.settings = settings
         self.articles = articles
+        self.locked = locked
+        self.earlier = earlier
         self.problems: list[Problem] = []
         self._all: list[Article] | None = None
         # (mapping, key) pairs already reported as "did you mean KEY?": not also "missing KEY".
@@ -159,7 +172,14 @@ class _Reader:
         return out
 
     def text(
-        self, node: YNode | None, key: str, parent: YNode | None, *, required: bool, hint: str = ""
+        self,
+        node: YNode | None,
+        key: str,
+        parent: YNode | None,
+        *,
+        required: bool,
+        hint: str = "",
+        markdown: bool = False,
     ) -> str | None:
         """A string value; `required` reports a missing or empty one."""
         if node is None:
@@ -181,6 +201,8 @@ class _Reader:
             if required:
                 self.error(node, key, "expected text, found nothing", hint=hint)
             return None
+        if markdown:
+            self.check_links(node, key)
         if _PLACEHOLDER in node.value:
             self.error(
                 node,
@@ -189,6 +211,29 @@ class _Reader:
                 hint=f"replace the {_PLACEHOLDER} text with your own words",
             )
         return node.value.strip() if not node.quoted else node.value
+
+    def check_links(self, node: YScalar, key: str) -> None:
+        """Warn about Markdown links that go anywhere but http(s) or mailto."""
+        for match in _MD_LINK.finditer(node.value):
+            target = match.group(1) or match.group(2) or ""
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            self.warn(
+                self.locate(node, target),
+                key,
+                f"a link to '{target}': only http(s) and mailto links work in an email",
+                hint="write the full address, e.g. https://example.org/story",
+            )
+
+    def locate(self, node: YScalar, needle: str) -> Span:
+        """Where `needle` appears inside a scalar (block scalars start on the next line)."""
+        for number in range(node.span.line, min(len(self.lines), node.span.line + 400) + 1):
+            line = self.lines[number - 1]
+            start = node.span.column - 1 if number == node.span.line else 0
+            column = line.find(needle, start)
+            if column >= 0:
+                return Span(self.path, number, column + 1, max(1, len(needle)))
+        return node.span
 
     def integer(self, node: YNode | None, key: str, parent: YNode) -> int | None:
         if node is None:
@@ -282,7 +327,9 @@ class _Reader:
         )
         author = self.author(top.get("author"), root)
         hero = self.image(top["hero"], "hero") if "hero" in top else None
-        signoff = self.text(top.get("signoff"), "signoff", root, required=False) or ""
+        signoff = (
+            self.text(top.get("signoff"), "signoff", root, required=False, markdown=True) or ""
+        )
         labels = self.labels(top.get("labels"))
         sections = self.sections(top.get("sections"), root, day)
 
@@ -295,6 +342,13 @@ class _Reader:
                     f"the subject line is {len(full)} characters; inboxes cut it near 78",
                     hint="shorten the title, or give a shorter `subject:`",
                 )
+        elif subject is not None and len(subject) > 78:
+            self.warn(
+                top["subject"],
+                "subject",
+                f"the subject line is {len(subject)} characters; inboxes cut it near 78",
+                hint="shorten it to 78 characters or fewer",
+            )
         if preheader is not None and not 40 <= len(preheader) <= 150:
             self.warn(
                 top["preheader"],
@@ -537,7 +591,7 @@ class _Reader:
             return None
         text_key = "body" if body_node is not None else "blurb"
         text_node = body_node if body_node is not None else blurb_node
-        text = self.text(text_node, f"{key}.{text_key}", node, required=False) or ""
+        text = self.text(text_node, f"{key}.{text_key}", node, required=False, markdown=True) or ""
         if text_node is not None and not text:
             self.warn(
                 text_node,
@@ -612,6 +666,7 @@ class _Reader:
                 child,
                 required=True,
                 hint="the paragraphs that follow the label, in Markdown",
+                markdown=True,
             )
             if label and text:
                 notes.append(Note(label, text))
@@ -629,10 +684,29 @@ class _Reader:
             )
             return None
         ref = node.value.strip()
-        found = self.articles.get(ref)
+        stored = self.articles.get(ref)
+        locked = self.locked.get(article_id(ref) if "://" in ref else ref.lower())
+        found = locked or stored
         if found is None:
             self.error(node, key, f"no stored article '{ref}'", hint=self._article_hint(ref))
             return None
+        if locked is not None and stored is not None and locked != stored:
+            changed = ", ".join(_changed_fields(locked, stored))
+            self.warn(
+                node,
+                key,
+                f"the store's copy of this article has changed ({changed}) since the issue "
+                f"was built; the build keeps the copy in {lock_path(self.path).name}",
+                hint=f"to use the store's version: newsletter build --refresh {self.path}",
+            )
+        if found.id in self.earlier:
+            number, used_on = self.earlier[found.id]
+            self.warn(
+                node,
+                key,
+                f"'{found.title}' was already in issue {number} of {used_on}",
+                hint="keep it only as a follow-up with something new to say",
+            )
         if found.id in seen:
             self.warn(
                 node,
@@ -683,9 +757,14 @@ class _Reader:
         return "`newsletter articles` lists the stored articles and their ids"
 
 
-def read_issue(path: Path, settings: Settings, articles: ArticleSource) -> CheckedIssue:
+def read_issue(
+    path: Path, settings: Settings, articles: ArticleSource, *, refresh: bool = False
+) -> CheckedIssue:
     """Read an issue file; return it with its warnings, or raise `ProblemsError` with all
-    the problems (warnings included) when there is any error."""
+    the problems (warnings included) when there is any error.
+
+    Articles come from the issue's lock file when it has them (so an old issue rebuilds the
+    same), else from `articles`; with `refresh`, from `articles` only."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -723,13 +802,35 @@ def read_issue(path: Path, settings: Settings, articles: ArticleSource) -> Check
                 )
             ]
         )
-    reader = _Reader(path, settings, articles)
+    locked, _, _, lock_problems = read_lock(lock_path(path))
+    if refresh:
+        locked = {}
+    day = _peek_date(text)
+    earlier = earlier_uses(path.parent, day, lock_path(path)) if day else {}
+    reader = _Reader(path, text, settings, articles, locked, earlier)
+    reader.problems.extend(lock_problems)
     issue = reader.issue(root)
     if has_errors(reader.problems) or issue is None:
         if not has_errors(reader.problems):  # pragma: no cover - a missing value is an error
             reader.problems.append(Problem("the issue is incomplete", path=path))
         raise ProblemsError(reader.problems)
     return CheckedIssue(issue, tuple(reader.problems))
+
+
+def _peek_date(text: str) -> date | None:
+    """The issue's date read ahead of the full check, for finding earlier issues."""
+    match = re.search(r"^date:\s*['\"]?(\d{4}-\d{2}-\d{2})['\"]?\s*$", text, re.MULTILINE)
+    if not match:
+        return None
+    try:
+        return date.fromisoformat(match.group(1))
+    except ValueError:
+        return None
+
+
+def _changed_fields(old: Article, new: Article) -> list[str]:
+    names = ("title", "url", "author", "image", "published", "summary_html", "categories", "lang")
+    return [name for name in names if getattr(old, name) != getattr(new, name)] or ["details"]
 
 
 def _yaml_quote(text: str) -> str:

@@ -293,3 +293,16 @@ def test_parsing_in_worker_processes_gives_the_same_articles(feed_server: FeedSe
     sources = tuple(_source(feed_server, f"/f{n}", f"f{n}") for n in range(10))
     pooled = _fetch(*sources, options=FetchOptions(workers=2))
     assert [r.articles[0].title for r in pooled] == [f"Story {n}" for n in range(10)]
+
+
+def test_a_photo_caption_does_not_replace_the_summary() -> None:
+    feed = b"""<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/">
+    <channel><title>c</title><link>https://e.org/</link>
+    <item><title>t</title><link>https://e.org/1</link><description>The real summary.</description>
+    <media:content url="https://e.org/p.jpg" medium="image" width="800" height="600">
+    <media:description>Boats on the river at dawn.</media:description></media:content></item>
+    </channel></rss>"""
+    (article,) = parse_feed(feed, feed_name="f", location="https://e.org/").articles
+    assert article.summary_text == "The real summary."
+    assert article.image is not None
+    assert (article.image.alt, article.image.width) == ("Boats on the river at dawn.", 800)

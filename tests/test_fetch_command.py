@@ -205,3 +205,38 @@ def test_articles_lists_the_week_in_local_time(
     bad = run("articles", "--week", "27/11/2026")
     assert bad.exit_code == 2
     assert "expected a date as YYYY-MM-DD, found '27/11/2026'" in bad.output
+
+
+def test_a_moved_feed_is_fetched_at_its_new_address_next_time(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    feed_server.routes["/old"] = Route(status=308, headers={"Location": "/new"})
+    feed_server.routes["/new"] = Route(_rss(_item("Moved", "/m/1", 24)), headers={"ETag": '"m"'})
+    _settings(tmp_path, feed_server, {"moving": "/old"})
+    first = json.loads(run("fetch", "--json").output)["feeds"][0]
+    assert first["moved_to"] == feed_server.url("/new")
+    assert first["notes"] == [
+        f"moved permanently to {feed_server.url('/new')}; update newsletter.toml"
+    ]
+    feed_server.requests.clear()
+    second = json.loads(run("fetch", "--json").output)["feeds"][0]
+    assert second["not_modified"] is True
+    assert [path for path, _ in feed_server.requests] == ["/new"]
+
+
+def test_a_feed_with_nothing_new_for_weeks_is_flagged(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    old = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><link>https://e.org/</link>'
+        "<item><title>Old</title><link>https://e.org/o/1</link>"
+        "<pubDate>Mon, 05 Jan 2026 10:00:00 +0000</pubDate></item></channel></rss>"
+    ).encode()
+    feed_server.routes["/old"] = Route(old)
+    _settings(tmp_path, feed_server, {"quiet": "/old"})
+    notes = json.loads(run("fetch", "--json").output)["feeds"][0]["notes"]
+    assert (
+        len(notes) == 1 and notes[0].startswith("nothing new for ") and notes[0].endswith(" days")
+    )
