@@ -61,7 +61,9 @@ def _span(path: Path, node: yaml.Node) -> Span:
 
 def _convert(path: Path, node: yaml.Node) -> YNode:
     if isinstance(node, yaml.ScalarNode):
-        return YScalar(str(node.value), _span(path, node), node.style is not None)
+        # PyYAML gives plain scalars a style of None or "" depending on the loader.
+        quoted = node.style in {"'", '"', "|", ">"}
+        return YScalar(str(node.value), _span(path, node), quoted)
     if isinstance(node, yaml.SequenceNode):
         return YSeq(tuple(_convert(path, child) for child in node.value), _span(path, node))
     if isinstance(node, yaml.MappingNode):

@@ -249,7 +249,12 @@ class _Reader:
             return None
         value = int(node.value)
         if value < 1:
-            self.error(node, key, "expected a number of 1 or more, found 0")
+            self.error(
+                node,
+                key,
+                "expected a number of 1 or more, found 0",
+                hint="issues are numbered from 1",
+            )
             return None
         return value
 

@@ -230,10 +230,10 @@ def test_a_feed_with_nothing_new_for_weeks_is_flagged(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     old = (
-        '<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><link>https://e.org/</link>'
-        "<item><title>Old</title><link>https://e.org/o/1</link>"
-        "<pubDate>Mon, 05 Jan 2026 10:00:00 +0000</pubDate></item></channel></rss>"
-    ).encode()
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><link>https://e.org/</link>'
+        b"<item><title>Old</title><link>https://e.org/o/1</link>"
+        b"<pubDate>Mon, 05 Jan 2026 10:00:00 +0000</pubDate></item></channel></rss>"
+    )
     feed_server.routes["/old"] = Route(old)
     _settings(tmp_path, feed_server, {"quiet": "/old"})
     notes = json.loads(run("fetch", "--json").output)["feeds"][0]["notes"]

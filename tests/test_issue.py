@@ -198,3 +198,21 @@ def test_draft_without_articles_says_to_fetch(newsroom: Path) -> None:
 
     text = draft_issue(date(2026, 11, 27), 1, settings, [])
     assert "run `newsletter fetch`" in text
+
+
+def test_yaml_1_1_words_stay_text(newsroom: Path, store: Store) -> None:
+    text = GOOD.replace(
+        "        blurb: no",
+        "        blurb: on\n      - article: pagcurkj\n        blurb: 1e3\n"
+        "      - article: 7wf7qvha\n        blurb: 12:30\n      - article: jsjeyqep\n"
+        "        blurb: yes",
+    )
+    (newsroom / "issues" / "words.yaml").write_text(text, encoding="utf-8")
+    settings = load_settings(newsroom / "newsletter.toml")
+    checked = read_issue(Path("issues/words.yaml"), settings, store)
+    assert [item.body_md for item in checked.issue.sections[0].items] == [
+        "on",
+        "1e3",
+        "12:30",
+        "yes",
+    ]

@@ -1,0 +1,119 @@
+"""Property: no mutation of the sample issue makes reading it raise anything but a report.
+
+Random edits (deleted lines, broken indentation, wrong types, garbage values, stray YAML
+syntax) must end in a valid issue or a `ProblemsError` whose problems all print; never in
+another exception.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsletter.config import load_settings
+from newsletter.entries import parse_feed
+from newsletter.errors import ProblemsError, format_problems
+from newsletter.issue import read_issue
+from newsletter.models import Article
+from newsletter.urls import article_id
+from tests.conftest import ROOT
+
+SAMPLE = (ROOT / "issues" / "2026-11-27.yaml").read_text(encoding="utf-8")
+LINES = SAMPLE.splitlines()
+GARBAGE = st.sampled_from(
+    [
+        "",
+        "~",
+        "[]",
+        "{}",
+        "- x",
+        "'",
+        '"',
+        "|",
+        ">",
+        ": :",
+        "&a",
+        "*a",
+        "!!binary x",
+        "\t",
+        "27/11/2026",
+        "2026-13-40",
+        "-1",
+        "1e3",
+        "no",
+        "javascript:alert(1)",
+        "<b>x</b>",
+        "%",
+        "@x",
+        "`x`",
+        "[a, {b: c}]",
+        "ylvapjd4",
+        "https://example.org/nope",
+        "𝕏 ☃",
+        "\x00",
+    ]
+)
+
+
+class Catalogue:
+    """The sample feeds parsed for real, held in memory: what `read_issue` asks of a store."""
+
+    def __init__(self) -> None:
+        now = datetime(2026, 11, 28, tzinfo=UTC)
+        self.articles: dict[str, Article] = {}
+        for name in ("news.xml", "analysis.atom", "dari.xml"):
+            path = ROOT / "feeds" / name
+            parsed = parse_feed(path.read_bytes(), feed_name=name, location=path.as_uri(), now=now)
+            self.articles.update({a.id: a for a in parsed.articles})
+
+    def get(self, id_or_url: str) -> Article | None:
+        key = article_id(id_or_url) if "://" in id_or_url else id_or_url.strip().lower()
+        return self.articles.get(key)
+
+    def all_articles(self) -> list[Article]:
+        return list(self.articles.values())
+
+
+CATALOGUE = Catalogue()
+SETTINGS = load_settings(ROOT / "newsletter.toml")
+FOLDER = Path(tempfile.mkdtemp(prefix="newsletter-fuzz-"))
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> str:
+    lines = list(LINES)
+    for _ in range(draw(st.integers(1, 4))):
+        index = draw(st.integers(0, len(lines) - 1))
+        kind = draw(st.sampled_from(["delete", "indent", "dedent", "value", "key", "insert"]))
+        line = lines[index]
+        if kind == "delete":
+            del lines[index]
+        elif kind == "indent":
+            lines[index] = " " * draw(st.integers(1, 3)) + line
+        elif kind == "dedent":
+            lines[index] = line.lstrip()
+        elif kind == "value" and ":" in line:
+            lines[index] = line.split(":", 1)[0] + ": " + draw(GARBAGE)
+        elif kind == "key" and ":" in line:
+            lines[index] = draw(st.text(min_size=1, max_size=8)) + ":" + line.split(":", 1)[1]
+        else:
+            lines.insert(index, draw(GARBAGE))
+        if not lines:
+            break
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+def test_mutations_are_reported_never_raised(text: str) -> None:
+    path = FOLDER / "2026-11-27.yaml"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        read_issue(path, SETTINGS, CATALOGUE)
+    except ProblemsError as exc:
+        assert exc.problems
+        assert format_problems(exc.problems).endswith("nothing was written.\n")

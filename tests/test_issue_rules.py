@@ -1,0 +1,374 @@
+"""One test per rule of the issue file: the whole message block, verbatim.
+
+Each case edits a small valid issue (`GOOD` in test_issue.py) in one place and expects exactly
+the block `newsletter check` prints: location, message, source line with caret, hint, summary.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsletter.config import load_settings
+from newsletter.errors import ProblemsError, format_problems
+from newsletter.issue import read_issue
+from newsletter.store import Store
+from tests.conftest import run
+from tests.test_issue import GOOD
+
+CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
+    "twice": (
+        [("title: Talks", "title: Talks Resume\ntitle: Talks")],
+        (
+            "issues/test.yaml:4:1: error: title: 'title' is given twice\n"
+            " > 4 | title: Talks Resume In The Capital\n"
+            "     | ^^^^^\n"
+            "  hint: keep one of them; a later one would silently win\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "missing_title": (
+        [("title: Talks Resume In The Capital\n", "")],
+        (
+            "issues/test.yaml:1:1: error: title: missing required key 'title'\n"
+            " > 1 | number: 7\n"
+            "     | ^\n"
+            "  hint: the headline, in Title Case: title: Talks Resume In The Capital\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "no_such_day": (
+        [("2026-11-27", "2026-02-30")],
+        (
+            "issues/test.yaml:2:7: error: date: no such day: '2026-02-30'\n"
+            " > 2 | date: 2026-02-30\n"
+            "     |       ^^^^^^^^^^\n"
+            "  hint: check the month and the day of the month\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "lang": (
+        [("number: 7\n", "number: 7\nlang: English\n")],
+        (
+            "issues/test.yaml:2:7: error: lang: expected a language code, found 'English'\n"
+            " > 2 | lang: English\n"
+            "     |       ^^^^^^^\n"
+            "  hint: a code such as en, fa (Dari), ps (Pashto) or ur\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "layout": (
+        [("layout: list", "layout: lists")],
+        (
+            "issues/test.yaml:7:13: error: sections[0].layout: unknown layout 'lists'\n"
+            " > 7 |   - layout: lists\n"
+            "     |             ^^^^^\n"
+            "  hint: did you mean 'list'? layouts: feature (long body with notes), list (roundup)\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "author": (
+        [("author: karimi", "author: karimy")],
+        (
+            "issues/test.yaml:5:9: error: author: no author 'karimy' in newsletter.toml\n"
+            " > 5 | author: karimy\n"
+            "     |         ^^^^^^\n"
+            "  hint: did you mean 'karimi'? known authors: karimi, samadi\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "article_url": (
+        [
+            (
+                "article: ylvapjd3",
+                "article: https://example.org/darvana/2026/11/wheat-flour-prices-climb-3110.html",
+            )
+        ],
+        (
+            "issues/test.yaml:9:18: error: sections[0].items[0].article: no stored article 'https://example.org/darvana/2026/11/wheat-flour-prices-climb-3110.html'\n"
+            " > 9 |       - article: https://example.org/darvana/2026/11/wheat-flour-prices-climb-3110.html\n"
+            "     |                  ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+            '  hint: did you mean https://example.org/darvana/2026/11/wheat-flour-prices-climb-3111.html ("Wheat Flour Prices Climb 30 Percent As Winter Approaches")? `newsletter articles` lists them.\n'
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "url_scheme": (
+        [("      - article: ylvapjd3\n", "      - url: ftp://example.org/x\n        title: X\n")],
+        (
+            "issues/test.yaml:9:14: error: sections[0].items[0].url: expected an http(s) URL, found 'ftp://example.org/x'\n"
+            " > 9 |       - url: ftp://example.org/x\n"
+            "     |              ^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: write the full address, starting with https://\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "article_and_url": (
+        [("        blurb: no", "        url: https://example.org/x\n        blurb: no")],
+        (
+            "issues/test.yaml:10:14: error: sections[0].items[0].url: give either 'article' or 'url', not both\n"
+            " > 10 |         url: https://example.org/x\n"
+            "      |              ^^^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: 'article' takes a stored article; 'url' + 'title' a link to anything else\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "body_and_blurb": (
+        [("        blurb: no", "        body: Long text.\n        blurb: no")],
+        (
+            "issues/test.yaml:11:16: error: sections[0].items[0].blurb: give either 'body' or 'blurb', not both\n"
+            " > 11 |         blurb: no\n"
+            "      |                ^^\n"
+            "  hint: 'body' is the long text of a feature, 'blurb' a roundup's one or two sentences\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "list_item_needs_link": (
+        [("      - article: ylvapjd3\n", "      - title: Only A Title\n")],
+        (
+            "issues/test.yaml:9:9: error: sections[0].items[0]: a roundup item needs 'article' or 'url' + 'title'\n"
+            " > 9 |       - title: Only A Title\n"
+            "     |         ^\n"
+            "  hint: `newsletter articles` lists stored articles and their ids\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "url_needs_title": (
+        [("      - article: ylvapjd3\n", "      - url: https://example.org/x\n")],
+        (
+            "issues/test.yaml:9:9: error: sections[0].items[0]: an item with 'url' needs a 'title'\n"
+            " > 9 |       - url: https://example.org/x\n"
+            "     |         ^\n"
+            "  hint: give the linked story's title\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "placeholder": (
+        [("title: Talks Resume In The Capital", "title: TODO Write A Headline")],
+        (
+            "issues/test.yaml:3:8: error: title: placeholder text left in: 'TODO Write A Headline'\n"
+            " > 3 | title: TODO Write A Headline\n"
+            "     |        ^^^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: replace the TODO text with your own words\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "no_items": (
+        [("    items:\n      - article: ylvapjd3\n        blurb: no\n", "    items:\n")],
+        (
+            "issues/test.yaml:8:11: error: sections[0].items: the section has no items\n"
+            " > 8 |     items:\n"
+            "     |           ^\n"
+            "  hint: add items, or uncomment the candidates `newsletter draft` listed\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "image_url": (
+        [("        blurb: no", "        blurb: no\n        image: {url: photo.jpg, alt: A photo}")],
+        (
+            "issues/test.yaml:11:22: error: sections[0].items[0].image.url: expected an http(s) URL, found 'photo.jpg'\n"
+            " > 11 |         image: {url: photo.jpg, alt: A photo}\n"
+            "      |                      ^^^^^^^^^\n"
+            "  hint: email clients only load images from full https:// addresses\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "image_width": (
+        [
+            (
+                "        blurb: no",
+                "        blurb: no\n        image: {url: https://e.org/p.jpg, alt: A photo, width: wide}",
+            )
+        ],
+        (
+            "issues/test.yaml:11:64: error: sections[0].items[0].image.width: expected a size in pixels, found 'wide'\n"
+            " > 11 |         image: {url: https://e.org/p.jpg, alt: A photo, width: wide}\n"
+            "      |                                                                ^^^^\n"
+            "  hint: e.g. width: 1200\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "notes_not_list": (
+        [("        blurb: no", "        blurb: no\n        notes: Why It's Important")],
+        (
+            "issues/test.yaml:11:16: error: sections[0].items[0].notes: expected a list of notes, found 'Why It's Important'\n"
+            " > 11 |         notes: Why It's Important\n"
+            "      |                ^^^^^^^^^^^^^^^^^^\n"
+            "  hint: each note is '- label: Why It's Important' with 'text: ...'\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "note_label_missing": (
+        [("        blurb: no", "        blurb: no\n        notes:\n          - text: Because.")],
+        (
+            "issues/test.yaml:12:13: error: sections[0].items[0].notes[0].label: missing required key 'label'\n"
+            " > 12 |           - text: Because.\n"
+            "      |             ^\n"
+            "  hint: e.g. label: Why It's Important\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "tab": (
+        [("        blurb: no", "\tblurb: no")],
+        (
+            "issues/test.yaml:10:1: error: YAML syntax: found a tab character that violates indentation (while scanning a plain scalar)\n"
+            " > 10 |  blurb: no\n"
+            "      | ^\n"
+            "  hint: YAML indents with spaces only; replace the tab with spaces\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "number_zero": (
+        [("number: 7", "number: 0")],
+        (
+            "issues/test.yaml:1:9: error: number: expected a number of 1 or more, found 0\n"
+            " > 1 | number: 0\n"
+            "     |         ^\n"
+            "  hint: issues are numbered from 1\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "subject_long": (
+        [
+            (
+                "number: 7\n",
+                "number: 7\nsubject: A Very Long Subject Line A Very Long Subject Line A Very Long Subject Line A Very Long Subject Line \n",
+            )
+        ],
+        (
+            "issues/test.yaml:2:10: warning: subject: the subject line is 99 characters; inboxes cut it near 78\n"
+            " > 2 | subject: A Very Long Subject Line A Very Long Subject Line A Very Long Subject Line A Very Long Subject Line \n"
+            "     |          ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: shorten it to 78 characters or fewer\n"
+            "\n"
+            "1 warning in issues/test.yaml.\n"
+        ),
+    ),
+    "twice_used": (
+        [
+            (
+                "        blurb: no\n",
+                "        blurb: no\n      - article: ylvapjd3\n        blurb: Again.\n",
+            )
+        ],
+        (
+            "issues/test.yaml:11:18: warning: sections[0].items[1].article: this article is already used at sections[0].items[0].article\n"
+            " > 11 |       - article: ylvapjd3\n"
+            "      |                  ^^^^^^^^\n"
+            "  hint: remove one of the two entries\n"
+            "\n"
+            "1 warning in issues/test.yaml.\n"
+        ),
+    ),
+    "outside_week": (
+        [("article: ylvapjd3", "article: 2qgvsyvi")],
+        (
+            "issues/test.yaml:9:18: warning: sections[0].items[0].article: 'Council Delegation Travels Abroad For Water Talks On The Tamar River' was published on 2026-11-20 12:30, outside the issue's week (2026-11-21 to 2026-11-27)\n"
+            " > 9 |       - article: 2qgvsyvi\n"
+            "     |                  ^^^^^^^^\n"
+            "  hint: fine for a follow-up; otherwise pick a story from this week\n"
+            "\n"
+            "1 warning in issues/test.yaml.\n"
+        ),
+    ),
+    "empty_blurb": (
+        [("        blurb: no", "        blurb: ''")],
+        (
+            "issues/test.yaml:10:16: warning: sections[0].items[0].blurb: the blurb is empty\n"
+            " > 10 |         blurb: ''\n"
+            "      |                ^^\n"
+            "  hint: write a sentence or two in your own words, or remove the key\n"
+            "\n"
+            "1 warning in issues/test.yaml.\n"
+        ),
+    ),
+    "md_link": (
+        [
+            (
+                "        blurb: no",
+                "        blurb: See [the list](/stories) and <javascript:alert(1)>.",
+            )
+        ],
+        (
+            "issues/test.yaml:10:31: warning: sections[0].items[0].blurb: a link to '/stories': only http(s) and mailto links work in an email\n"
+            " > 10 |         blurb: See [the list](/stories) and <javascript:alert(1)>.\n"
+            "      |                               ^^^^^^^^\n"
+            "  hint: write the full address, e.g. https://example.org/story\n"
+            "\n"
+            "issues/test.yaml:10:46: warning: sections[0].items[0].blurb: a link to 'javascript:alert(1)': only http(s) and mailto links work in an email\n"
+            " > 10 |         blurb: See [the list](/stories) and <javascript:alert(1)>.\n"
+            "      |                                              ^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: write the full address, e.g. https://example.org/story\n"
+            "\n"
+            "2 warnings in issues/test.yaml.\n"
+        ),
+    ),
+    "image_alt": (
+        [("        blurb: no", "        blurb: no\n        image: {url: https://e.org/p.jpg}")],
+        (
+            "issues/test.yaml:11:16: warning: sections[0].items[0].image: the image has no alt text\n"
+            " > 11 |         image: {url: https://e.org/p.jpg}\n"
+            "      |                ^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: add alt: describing the picture for readers who cannot see it\n"
+            "\n"
+            "1 warning in issues/test.yaml.\n"
+        ),
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def room(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo newsroom with its store filled, shared by every case."""
+    import shutil
+
+    from tests.conftest import ROOT
+
+    folder = tmp_path_factory.mktemp("room")
+    shutil.copy(ROOT / "newsletter.toml", folder / "newsletter.toml")
+    shutil.copytree(ROOT / "feeds", folder / "feeds")
+    (folder / "issues").mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        assert run("fetch").exit_code == 0
+    return folder
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_rule(room: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    edits, expected = CASES[name]
+    text = GOOD
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    monkeypatch.chdir(room)
+    (room / "issues" / "test.yaml").write_text(text, encoding="utf-8")
+    settings = load_settings(room / "newsletter.toml")
+    with Store(settings.store) as store:
+        try:
+            checked = read_issue(Path("issues/test.yaml"), settings, store)
+        except ProblemsError as exc:
+            printed = format_problems(exc.problems)
+        else:
+            printed = format_problems(checked.warnings)
+    assert printed == expected
