@@ -216,3 +216,14 @@ def test_yaml_1_1_words_stay_text(newsroom: Path, store: Store) -> None:
         "12:30",
         "yes",
     ]
+
+
+def test_the_documented_example_checks_and_builds(newsroom: Path, store: Store) -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "issue-format.md").read_text(encoding="utf-8")
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (newsroom / "issues" / "2026-11-27.yaml").write_text(example, encoding="utf-8")
+    (newsroom / "issues" / "2026-11-27.lock.json").unlink()
+    checked = run("check", "issues/2026-11-27.yaml")
+    assert checked.exit_code == 0, checked.output
+    assert "0 warnings" in checked.output
+    assert run("build", "issues/2026-11-27.yaml").exit_code == 0
