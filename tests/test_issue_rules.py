@@ -18,6 +18,55 @@ from tests.conftest import run
 from tests.test_issue import GOOD
 
 CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
+    "unknown_key": (
+        [("title:", "titel:")],
+        (
+            "issues/test.yaml:3:1: error: titel: unknown key 'titel'\n"
+            " > 3 | titel: Talks Resume In The Capital\n"
+            "     | ^^^^^\n"
+            "  hint: did you mean 'title'? an issue has the keys: number, date, lang, title, "
+            "subject, preheader, author, hero, sections, signoff, labels\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "date_order": (
+        [("2026-11-27", "27/11/2026")],
+        (
+            "issues/test.yaml:2:7: error: date: expected a date as YYYY-MM-DD, found '27/11/2026'\n"
+            " > 2 | date: 27/11/2026\n"
+            "     |       ^^^^^^^^^^\n"
+            "  hint: write the year first, e.g. 2026-11-27; did you mean 2026-11-27?\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "unknown_article": (
+        [("ylvapjd3", "ylvapjd4")],
+        (
+            "issues/test.yaml:9:18: error: sections[0].items[0].article: "
+            "no stored article 'ylvapjd4'\n"
+            " > 9 |       - article: ylvapjd4\n"
+            "     |                  ^^^^^^^^\n"
+            '  hint: did you mean ylvapjd3 ("Council Orders Five Independent Radio Stations Off '
+            'The Air")? `newsletter articles` lists them.\n'
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "yaml_indentation": (
+        [("        blurb: no", "       blurb: no")],
+        (
+            "issues/test.yaml:10:8: error: YAML syntax: this line's indentation does not match "
+            "the lines above (did not find expected '-' indicator (while parsing a block "
+            "collection))\n"
+            " > 10 |        blurb: no\n"
+            "      |        ^\n"
+            "  hint: check the indentation and the colons on this line and the one above it\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
     "twice": (
         [("title: Talks", "title: Talks Resume\ntitle: Talks")],
         (
