@@ -794,9 +794,9 @@ def read_issue(
         ) from None
     except OSError as exc:
         raise ProblemsError([Problem(f"cannot read the file: {exc.strerror}", path=path)]) from None
-    root, problems = load_yaml(path, text)
-    if problems:
-        raise ProblemsError(problems)
+    root, syntax, skipped = _load_past_syntax_errors(path, text)
+    if root is None and syntax:
+        raise ProblemsError(syntax)
     if root is None:
         raise ProblemsError(
             [
@@ -815,11 +815,36 @@ def read_issue(
     reader = _Reader(path, text, settings, articles, locked, earlier)
     reader.problems.extend(lock_problems)
     issue = reader.issue(root)
+    if syntax:
+        # Checked without the broken lines: drop what is only a consequence of leaving them out.
+        reader.problems = syntax + [
+            p for p in reader.problems if p.span is None or p.span.line not in skipped
+        ]
+        issue = None
     if has_errors(reader.problems) or issue is None:
         if not has_errors(reader.problems):  # pragma: no cover - a missing value is an error
             reader.problems.append(Problem("the issue is incomplete", path=path))
         raise ProblemsError(reader.problems)
     return CheckedIssue(issue, tuple(reader.problems))
+
+
+def _load_past_syntax_errors(path: Path, text: str) -> tuple[YNode | None, list[Problem], set[int]]:
+    """Compose the YAML; on a syntax error, report it and try again without that line, so
+    that one badly indented item does not hide every other mistake in the file."""
+    syntax: list[Problem] = []
+    skipped: set[int] = set()
+    lines = text.splitlines()
+    for _ in range(10):
+        root, problems = load_yaml(path, "\n".join(lines) + "\n")
+        if not problems:
+            return root, syntax, skipped
+        syntax.extend(problems)
+        span = problems[0].span
+        if span is None or span.line in skipped or not 1 <= span.line <= len(lines):
+            break
+        skipped.add(span.line)
+        lines[span.line - 1] = ""  # blank, not removed: every other line keeps its number
+    return None, syntax, skipped
 
 
 def _peek_date(text: str) -> date | None:

@@ -174,3 +174,39 @@ def test_the_documented_example_checks_and_builds(newsroom: Path, store: Store) 
     assert checked.exit_code == 0, checked.output
     assert "0 warnings" in checked.output
     assert run("build", "issues/2026-11-27.yaml").exit_code == 0
+
+
+NEW_USER = """\
+number: 43
+date: 27/11/2026
+titel: Talks Resume In The Capital
+preheader: One sentence that shows in the inbox after the subject line, long enough.
+author: karimi
+sections:
+  - layout: list
+    items:
+      - article: ylvapjd4
+        blurb: A wrong id.
+      - article: pagcurkj
+       blurb: Indented one space too little.
+"""
+
+
+def test_a_new_users_four_mistakes_come_in_one_report(newsroom: Path, store: Store) -> None:
+    report = _problems(newsroom, store, NEW_USER)
+    assert [line for line in report.splitlines() if ": error: " in line] == [
+        "issues/test.yaml:2:7: error: date: expected a date as YYYY-MM-DD, found '27/11/2026'",
+        "issues/test.yaml:3:1: error: titel: unknown key 'titel'",
+        "issues/test.yaml:9:18: error: sections[0].items[0].article: no stored article 'ylvapjd4'",
+        "issues/test.yaml:12:8: error: YAML syntax: this line's indentation does not match the "
+        "lines above (did not find expected '-' indicator (while parsing a block collection))",
+    ]
+    assert report.endswith("4 errors in issues/test.yaml; nothing was written.\n")
+    fixed = (
+        NEW_USER.replace("27/11/2026", "2026-11-27")
+        .replace("titel", "title")
+        .replace("ylvapjd4", "ylvapjd3")
+        .replace("       blurb: Indented", "        blurb: Indented")
+    )
+    (newsroom / "issues" / "fixed.yaml").write_text(fixed, encoding="utf-8")
+    assert run("build", "issues/fixed.yaml").exit_code == 0
