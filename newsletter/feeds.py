@@ -158,10 +158,12 @@ class _Fetcher:
         host = f"{parts.scheme}://{parts.netloc.lower()}"
         client = self.clients.get(host)
         if client is None:
-            if self._tls is None:
-                # httpx builds a TLS context per client, even for http; loading the CA bundle
-                # takes ~15 ms, so build one and share it.
-                self._tls = ssl.create_default_context(cafile=certifi.where())
+            tls: ssl.SSLContext | bool = False  # a client per scheme: an http one never does TLS
+            if parts.scheme == "https":
+                if self._tls is None:
+                    # httpx would load the CA bundle (~15 ms) for every client; do it once.
+                    self._tls = ssl.create_default_context(cafile=certifi.where())
+                tls = self._tls
             limits = httpx.Limits(
                 max_connections=self.options.per_host,
                 max_keepalive_connections=self.options.per_host,
@@ -173,7 +175,7 @@ class _Fetcher:
                 limits=limits,
                 headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
                 trust_env=False,
-                verify=self._tls,
+                verify=tls,
             )
             self.clients[host] = client
         return client

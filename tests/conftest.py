@@ -105,7 +105,10 @@ def feed_server() -> Iterator[FeedServer]:
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128  # the default 5 drops bursts of connections (1 s retries)
+
+    server = Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     # A client that gives up early (timeouts, size caps) breaks the pipe; that is expected.
     server.handle_error = lambda request, address: None  # type: ignore[method-assign]
