@@ -9,7 +9,7 @@ import asyncio
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -295,6 +295,7 @@ def articles(
     start, end = week_bounds(day, settings.timezone)
     with Store(settings.store) as store:
         found = store.articles_between(start, end, feed=feed, search=search)
+        empty = store.count() == 0
     if as_json:
         click.echo(
             json.dumps([_article_json(a, settings) for a in found], indent=2, ensure_ascii=False)
@@ -313,6 +314,8 @@ def articles(
             article.id, article.feed, when + ("*" if article.date_is_guess else ""), article.title
         )
     _console().print(table)
+    if empty:
+        click.echo("The store is empty: run `newsletter fetch` first.", err=True)
     _console().print(
         f"{len(found)} article{'s' if len(found) != 1 else ''}"
         + (
@@ -372,6 +375,11 @@ def draft(config: Path | None, day: str | None, output: Path | None, force: bool
     click.echo(f"wrote {target} with {len(candidates)} candidate articles")
 
 
+def _echo_check_json(issue_file: Path, problems: Sequence[Problem], *, ok: bool) -> None:
+    report = {"file": str(issue_file), "ok": ok, "problems": [p.to_dict() for p in problems]}
+    click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+
+
 # -- check and build ----------------------------------------------------------------------------
 
 
@@ -379,15 +387,31 @@ def draft(config: Path | None, day: str | None, output: Path | None, force: bool
 @_config_option
 @click.argument("issue_file", metavar="ISSUE.yaml", type=click.Path(path_type=Path))
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 @_handle_errors
-def check(config: Path | None, issue_file: Path, strict: bool) -> None:
-    """Report every problem in an issue file, compiler style (exit 1 if any error)."""
+def check(config: Path | None, issue_file: Path, strict: bool, as_json: bool) -> None:
+    """Report every problem in an issue file, compiler style (exit 1 if any error).
+
+    Errors stop a build; warnings (a long subject, a story from outside the week, an article
+    already featured) do not, unless --strict.
+    """
     from newsletter.issue import read_issue  # YAML is not needed by `fetch`
 
     settings = _settings(config)
-    with Store(settings.store) as store:
-        checked = read_issue(issue_file, settings, store)
+    try:
+        with Store(settings.store) as store:
+            checked = read_issue(issue_file, settings, store)
+    except ProblemsError as exc:
+        if not as_json:
+            raise
+        _echo_check_json(issue_file, exc.problems, ok=False)
+        sys.exit(1)
     warnings = list(checked.warnings)
+    if as_json:
+        _echo_check_json(issue_file, warnings, ok=not (strict and warnings))
+        if strict and warnings:
+            sys.exit(1)
+        return
     if warnings:
         if strict:
             raise ProblemsError(

@@ -119,3 +119,26 @@ def test_the_demo_newsroom_has_a_fresh_store_after_fetch(newsroom: Path) -> None
     assert [feed["new"] for feed in report["feeds"]] == [12, 10, 10]
     again = json.loads(run("fetch", "--json").output)
     assert [feed["unchanged"] for feed in again["feeds"]] == [12, 10, 10]
+
+
+def test_check_json_reports_problems_for_scripts(newsroom: Path) -> None:
+    assert run("fetch").exit_code == 0
+    ok = json.loads(run("check", "--json", ISSUE).output)
+    assert ok == {"file": ISSUE, "ok": True, "problems": []}
+    issue = newsroom / "issues" / "2026-11-27.yaml"
+    issue.write_text(
+        issue.read_text(encoding="utf-8").replace("date: 2026-11-27", "date: 27/11/2026"), "utf-8"
+    )
+    result = run("check", "--json", ISSUE)
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert report["ok"] is False
+    assert report["problems"][0] == {
+        "severity": "error",
+        "file": ISSUE,
+        "line": 4,
+        "column": 7,
+        "key": "date",
+        "message": "expected a date as YYYY-MM-DD, found '27/11/2026'",
+        "hint": "write the year first, e.g. 2026-11-27; did you mean 2026-11-27?",
+    }
