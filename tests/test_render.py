@@ -54,3 +54,11 @@ def test_lint_flags_missing_alt_and_bad_links() -> None:
         "image https://e.org/a.jpg has no width attribute",
         "a link goes to 'file:///etc/passwd'",
     ]
+
+
+def test_headlines_get_the_same_typographic_quotes_as_the_body() -> None:
+    from newsletter.render.markdown import typeset
+
+    assert typeset("Why It's Important") == "Why It’s Important"
+    assert typeset('Talks On "Water" Resume [Live] *Now*') == "Talks On “Water” Resume [Live] *Now*"
+    assert typeset("شورای موقت") == "شورای موقت"

@@ -13,6 +13,7 @@ from typing import Any
 from newsletter.config import Settings
 from newsletter.models import Image, Issue
 from newsletter.placeholders import UNSUBSCRIBE, VIEW_IN_BROWSER
+from newsletter.render.markdown import typeset
 from newsletter.render.theme import RTL_LANGS
 
 _MONTHS = (
@@ -65,7 +66,9 @@ def long_date(issue: Issue) -> str:
 
 
 def build_context(issue: Issue, settings: Settings, labels: dict[str, str]) -> dict[str, Any]:
-    """Everything the templates may use, and nothing else."""
+    """Everything the templates may use, and nothing else. Headlines, headings and labels
+    get the same typographic quotes as the Markdown body."""
+    labels = {key: typeset(value) for key, value in labels.items()}
     sections = []
     features_seen = 0
     for section in issue.sections:
@@ -79,7 +82,7 @@ def build_context(issue: Issue, settings: Settings, labels: dict[str, str]) -> d
             features_seen += 1
         items = tuple(
             ContextItem(
-                title=item.title,
+                title=typeset(item.title),
                 url=item.url,
                 body_md=item.body_md,
                 notes=tuple((note.label, note.text_md) for note in item.notes),
@@ -88,7 +91,7 @@ def build_context(issue: Issue, settings: Settings, labels: dict[str, str]) -> d
             )
             for item in section.items
         )
-        sections.append(ContextSection(heading, section.layout, items))
+        sections.append(ContextSection(typeset(heading), section.layout, items))
     author = issue.author
     role = f"{labels.get('role_separator', ', ')}{author.role}" if author.role else ""
     lang = issue.lang.split("-")[0]
@@ -104,7 +107,7 @@ def build_context(issue: Issue, settings: Settings, labels: dict[str, str]) -> d
         "issue": {
             "number": issue.number,
             "date": long_date(issue),
-            "title": issue.title,
+            "title": typeset(issue.title),
             "preheader": issue.preheader,
             "lang": issue.lang,
             "dir": "rtl" if lang in RTL_LANGS else "ltr",

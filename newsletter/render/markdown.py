@@ -8,6 +8,7 @@ numbered references collected in a `LinkRefs` shared by the whole email.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 
@@ -138,6 +139,24 @@ def markdown_text(source: str, refs: LinkRefs, runin: str = "") -> str:
             out.append(text)
         previous_item = is_item
     return "\n\n".join(out)
+
+
+_MD_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!<>&|~])")
+
+
+def typeset(text: str) -> str:
+    """Plain text with typographic quotes and dashes (It's → It’s, "x" → “x”), as the
+    Markdown paragraphs get them, so headlines and labels match the body."""
+    if not any(mark in text for mark in "'\"-"):
+        return text
+    escaped = _MD_PUNCTUATION.sub(r"\\\1", text)  # read every other character literally
+    tokens = _md.parseInline(escaped)
+    children = tokens[0].children or [] if tokens else []
+    return "".join(
+        token.content if token.type == "text" else " "
+        for token in children
+        if token.type in {"text", "softbreak", "hardbreak"}
+    )
 
 
 def wrap_text(text: str) -> str:
