@@ -240,3 +240,35 @@ def test_a_feed_with_nothing_new_for_weeks_is_flagged(
     assert (
         len(notes) == 1 and notes[0].startswith("nothing new for ") and notes[0].endswith(" days")
     )
+
+
+def test_a_second_fetch_command_while_one_runs_stops_cleanly(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed_server.routes["/slow"] = Route(_rss(_item("Slow", "/s/1", 24)), delay=3.0)
+    _settings(tmp_path, feed_server, {"slow": "/slow"})
+    first = subprocess.Popen(
+        [sys.executable, "-m", "newsletter", "fetch"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not feed_server.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = subprocess.run(
+            [sys.executable, "-m", "newsletter", "fetch"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        assert first.wait(timeout=30) == 0
+    assert second.returncode == 1
+    assert "Traceback" not in second.stderr
+    assert f"error: another `newsletter fetch` (process {first.pid}) is writing this store" in (
+        second.stderr
+    )
+    assert "hint: wait for it to finish, then run the fetch again" in second.stderr

@@ -18,8 +18,8 @@ from newsletter.config import load_settings
 from newsletter.entries import parse_feed
 from newsletter.errors import ProblemsError, format_problems
 from newsletter.issue import read_issue
-from newsletter.models import Article
-from newsletter.urls import article_id
+from newsletter.models import Validators
+from newsletter.store import Store
 from tests.conftest import ROOT
 
 SAMPLE = (ROOT / "issues" / "2026-11-27.yaml").read_text(encoding="utf-8")
@@ -59,28 +59,27 @@ GARBAGE = st.sampled_from(
 )
 
 
-class Catalogue:
-    """The sample feeds parsed for real, held in memory: what `read_issue` asks of a store."""
+def _filled_store(folder: Path) -> Store:
+    """A real SQLite store holding the sample feeds, parsed for real."""
+    store = Store(folder / "articles.sqlite3")
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    for name in ("news.xml", "analysis.atom", "dari.xml"):
+        path = ROOT / "feeds" / name
+        parsed = parse_feed(path.read_bytes(), feed_name=name, location=path.as_uri(), now=now)
+        store.save_feed(
+            name=name,
+            url=str(path),
+            articles=parsed.articles,
+            status=None,
+            validators=Validators(),
+            problem=None,
+        )
+    return store
 
-    def __init__(self) -> None:
-        now = datetime(2026, 11, 28, tzinfo=UTC)
-        self.articles: dict[str, Article] = {}
-        for name in ("news.xml", "analysis.atom", "dari.xml"):
-            path = ROOT / "feeds" / name
-            parsed = parse_feed(path.read_bytes(), feed_name=name, location=path.as_uri(), now=now)
-            self.articles.update({a.id: a for a in parsed.articles})
 
-    def get(self, id_or_url: str) -> Article | None:
-        key = article_id(id_or_url) if "://" in id_or_url else id_or_url.strip().lower()
-        return self.articles.get(key)
-
-    def all_articles(self) -> list[Article]:
-        return list(self.articles.values())
-
-
-CATALOGUE = Catalogue()
 SETTINGS = load_settings(ROOT / "newsletter.toml")
 FOLDER = Path(tempfile.mkdtemp(prefix="newsletter-fuzz-"))
+STORE = _filled_store(FOLDER)
 
 
 @st.composite
@@ -113,7 +112,7 @@ def test_mutations_are_reported_never_raised(text: str) -> None:
     path = FOLDER / "2026-11-27.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     try:
-        read_issue(path, SETTINGS, CATALOGUE)
+        read_issue(path, SETTINGS, STORE)
     except ProblemsError as exc:
         assert exc.problems
         assert format_problems(exc.problems).endswith("nothing was written.\n")
