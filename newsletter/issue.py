@@ -605,6 +605,13 @@ class _Reader:
                 hint="write a sentence or two in your own words, or remove the key",
             )
         image = self.image(fields["image"], f"{key}.image") if "image" in fields else None
+        if image is not None and layout == "list":
+            self.warn(
+                fields["image"],
+                f"{key}.image",
+                "the roundup shows no images; this one will not appear",
+                hint="move the story to a feature section, or remove the image",
+            )
         notes = self.notes(fields.get("notes"), f"{key}.notes")
         if article is None and url is None and layout == "list":
             self.error(

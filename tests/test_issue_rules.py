@@ -227,7 +227,13 @@ CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
         ),
     ),
     "image_url": (
-        [("        blurb: no", "        blurb: no\n        image: {url: photo.jpg, alt: A photo}")],
+        [
+            ("layout: list", "layout: feature"),
+            (
+                "        blurb: no",
+                "        blurb: no\n        image: {url: photo.jpg, alt: A photo}",
+            ),
+        ],
         (
             "issues/test.yaml:11:22: error: sections[0].items[0].image.url: expected an http(s) URL, found 'photo.jpg'\n"
             " > 11 |         image: {url: photo.jpg, alt: A photo}\n"
@@ -239,10 +245,11 @@ CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
     ),
     "image_width": (
         [
+            ("layout: list", "layout: feature"),
             (
                 "        blurb: no",
                 "        blurb: no\n        image: {url: https://e.org/p.jpg, alt: A photo, width: wide}",
-            )
+            ),
         ],
         (
             "issues/test.yaml:11:64: error: sections[0].items[0].image.width: expected a size in pixels, found 'wide'\n"
@@ -254,7 +261,10 @@ CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
         ),
     ),
     "notes_not_list": (
-        [("        blurb: no", "        blurb: no\n        notes: Why It's Important")],
+        [
+            ("layout: list", "layout: feature"),
+            ("        blurb: no", "        blurb: no\n        notes: Why It's Important"),
+        ],
         (
             "issues/test.yaml:11:16: error: sections[0].items[0].notes: expected a list of notes, found 'Why It's Important'\n"
             " > 11 |         notes: Why It's Important\n"
@@ -372,8 +382,28 @@ CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
             "2 warnings in issues/test.yaml.\n"
         ),
     ),
+    "image_in_list": (
+        [
+            (
+                "        blurb: no",
+                "        blurb: no\n        image: {url: https://e.org/p.jpg, alt: A boat.}",
+            )
+        ],
+        (
+            "issues/test.yaml:11:16: warning: sections[0].items[0].image: the roundup shows no "
+            "images; this one will not appear\n"
+            " > 11 |         image: {url: https://e.org/p.jpg, alt: A boat.}\n"
+            "      |                ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: move the story to a feature section, or remove the image\n"
+            "\n"
+            "1 warning in issues/test.yaml.\n"
+        ),
+    ),
     "image_alt": (
-        [("        blurb: no", "        blurb: no\n        image: {url: https://e.org/p.jpg}")],
+        [
+            ("layout: list", "layout: feature"),
+            ("        blurb: no", "        blurb: no\n        image: {url: https://e.org/p.jpg}"),
+        ],
         (
             "issues/test.yaml:11:16: warning: sections[0].items[0].image: the image has no alt text\n"
             " > 11 |         image: {url: https://e.org/p.jpg}\n"
