@@ -20,28 +20,13 @@ from typing import Protocol
 from newsletter._yaml import YMap, YNode, YScalar, YSeq, load_yaml
 from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError, has_errors
+from newsletter.labels import LABEL_KEYS, label_placeholder_problem
 from newsletter.lockfile import earlier_uses, lock_path, read_lock
 from newsletter.models import Article, Author, Image, Issue, Item, Note, Section, Span
 from newsletter.urls import article_id
 from newsletter.week import local_time, week_bounds
 
 LAYOUTS = ("feature", "list")
-LABEL_KEYS = (
-    "key_issue",
-    "keep_an_eye_on",
-    "roundup",
-    "why_important",
-    "whats_next",
-    "welcome",
-    "welcome_link",
-    "author_line",
-    "role_separator",
-    "read_more",
-    "until_next_time",
-    "footer_why",
-    "unsubscribe",
-    "view_in_browser",
-)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _PLACEHOLDER = "TODO"
@@ -471,7 +456,11 @@ class _Reader:
         out = []
         for name, value in fields.items():
             text = self.text(value, f"labels.{name}", node, required=True)
-            if text:
+            if text and isinstance(value, YScalar):
+                problem = label_placeholder_problem(name, text)
+                if problem:
+                    self.error(value, f"labels.{name}", problem[0], hint=problem[1])
+                    continue
                 out.append((name, text))
         return tuple(out)
 

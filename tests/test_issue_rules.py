@@ -399,6 +399,18 @@ CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
             "1 warning in issues/test.yaml.\n"
         ),
     ),
+    "label_placeholder": (
+        [("sections:", "labels:\n  author_line: I'm {nme}{role}.\nsections:")],
+        (
+            "issues/test.yaml:7:16: error: labels.author_line: the label uses {nme}, which it "
+            "cannot fill in\n"
+            " > 7 |   author_line: I'm {nme}{role}.\n"
+            "     |                ^^^^^^^^^^^^^^^^\n"
+            "  hint: this label may use {name}, {role}; write {{ and }} for a literal brace\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
     "image_alt": (
         [
             ("layout: list", "layout: feature"),

@@ -14,6 +14,7 @@ from pathlib import Path
 import jinja2
 
 from newsletter.errors import Problem, ProblemsError
+from newsletter.labels import label_placeholder_problem
 from newsletter.render.markdown import LinkRefs, markdown_html, markdown_text, wrap_text
 
 REFS = "_link_refs"  # the context key of the plain text's numbered link references
@@ -60,6 +61,14 @@ def load_theme(folder: Path | None) -> Theme:
         for lang, table in raw.items()
         if isinstance(table, dict)
     }
+    problems = [
+        Problem(f"[labels.{lang}] {key}: {found[0]}", path=labels_path, hint=found[1])
+        for lang, table in labels.items()
+        for key, value in table.items()
+        if (found := label_placeholder_problem(key, value))
+    ]
+    if problems:
+        raise ProblemsError(problems)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder),
         autoescape=jinja2.select_autoescape(enabled_extensions=("mjml.jinja",), default=False),
