@@ -22,6 +22,7 @@ CONFIG_NAME = "newsletter.toml"
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _FEED_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +204,14 @@ class _Checker:
                 f"expected a non-empty string, found {found}",
                 self.where.find(tname, key),
                 f"{tname}.{key}",
+            )
+            return default
+        if _CONTROL.search(value):
+            self.error(
+                "the value contains a control character",
+                self.where.find(tname, key),
+                f"{tname}.{key}",
+                hint="remove escapes such as \\u0000 from the string",
             )
             return default
         return value.strip()
@@ -422,6 +431,14 @@ class _Checker:
                 )
                 continue
             url = url.strip()
+            if _CONTROL.search(url) or any(c.isspace() for c in url):
+                self.error(
+                    "the address contains spaces or control characters",
+                    self.where.find(tname, "url", index),
+                    f"{key}.url",
+                    hint="write the address exactly as a browser shows it",
+                )
+                continue
             if not url.startswith(("http://", "https://")):
                 if "://" in url:
                     self.error(

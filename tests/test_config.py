@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsletter.config import load_settings
 from newsletter.errors import ProblemsError, format_problems
@@ -72,3 +76,76 @@ def test_missing_settings_file(tmp_path: Path) -> None:
     with pytest.raises(ProblemsError) as caught:
         load_settings(tmp_path / "newsletter.toml")
     assert "no settings file here" in format_problems(caught.value.problems)
+
+
+SETTINGS_LINES = (ROOT / "newsletter.toml").read_text(encoding="utf-8").splitlines()
+TOML_GARBAGE = st.sampled_from(
+    [
+        '""',
+        "1",
+        "true",
+        "[]",
+        "{}",
+        '"Asia/Nowhere"',
+        '"#zzz"',
+        '"ftp://x"',
+        '"a b"',
+        "= =",
+        "[newsletter]",
+        "[[feeds]]",
+        "[authors.x]",
+        'url = "x"',
+        "1979-05-27",
+        '"\\u0000"',
+        "nan",
+    ]
+)
+
+
+@st.composite
+def mutated_settings(draw: st.DrawFn) -> str:
+    lines = list(SETTINGS_LINES)
+    for _ in range(draw(st.integers(1, 4))):
+        index = draw(st.integers(0, len(lines) - 1))
+        kind = draw(st.sampled_from(["delete", "value", "key", "insert"]))
+        if kind == "delete":
+            del lines[index]
+        elif kind == "value" and "=" in lines[index]:
+            lines[index] = lines[index].split("=", 1)[0] + "= " + draw(TOML_GARBAGE)
+        elif kind == "key" and "=" in lines[index]:
+            lines[index] = (
+                draw(st.from_regex(r"[a-z_]{1,8}", fullmatch=True))
+                + " ="
+                + (lines[index].split("=", 1)[1])
+            )
+        else:
+            lines.insert(index, draw(TOML_GARBAGE))
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(mutated_settings())
+def test_mutated_settings_are_reported_never_raised(text: str) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="newsletter-settings-"))
+    shutil.copytree(ROOT / "feeds", folder / "feeds")
+    (folder / "newsletter.toml").write_text(text, encoding="utf-8")
+    try:
+        load_settings(folder / "newsletter.toml")
+    except ProblemsError as exc:
+        assert exc.problems
+        assert format_problems(exc.problems).endswith("nothing was written.\n")
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_control_characters_in_paths_are_reported(tmp_path: Path) -> None:
+    text = (
+        '[newsletter]\nname = "B"\nfrom = "b@example.org"\nstore = "data/\\u0000.db"\n'
+        '[[feeds]]\nname = "a"\nurl = "feeds/\\u0000.xml"\n'
+    )
+    report = _report(tmp_path, text)
+    assert [line for line in report.splitlines() if ": error: " in line] == [
+        "newsletter.toml:4:1: error: newsletter.store: the value contains a control character",
+        "newsletter.toml:7:1: error: feeds[0].url: the address contains spaces or control "
+        "characters",
+    ]
