@@ -59,21 +59,52 @@ def _span(path: Path, node: yaml.Node) -> Span:
     return Span(path, start.line + 1, start.column + 1, max(1, length))
 
 
-def _convert(path: Path, node: yaml.Node) -> YNode:
+class _Refused(Exception):
+    """A document we will not convert: aliases or absurd nesting."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+_MAX_DEPTH = 50
+
+
+def _convert(path: Path, node: yaml.Node, seen: set[int], depth: int = 0) -> YNode:
+    if id(node) in seen:
+        # An alias (*name): the composer hands back the anchored node again. Refused, because
+        # an issue has no use for them and they allow self-reference and exponential blow-up.
+        raise _Refused(
+            Problem(
+                "YAML anchors and aliases (&name, *name) are not supported in issue files",
+                span=_span(path, node),
+                hint="write the value out in full where it is needed",
+            )
+        )
+    if depth > _MAX_DEPTH:
+        raise _Refused(
+            Problem(
+                f"the document is nested more than {_MAX_DEPTH} levels deep",
+                span=_span(path, node),
+                hint="an issue file is a few levels deep; check the brackets and indentation",
+            )
+        )
     if isinstance(node, yaml.ScalarNode):
         # PyYAML gives plain scalars a style of None or "" depending on the loader.
         quoted = node.style in {"'", '"', "|", ">"}
         return YScalar(str(node.value), _span(path, node), quoted)
+    seen.add(id(node))
     if isinstance(node, yaml.SequenceNode):
-        return YSeq(tuple(_convert(path, child) for child in node.value), _span(path, node))
+        items = tuple(_convert(path, child, seen, depth + 1) for child in node.value)
+        return YSeq(items, _span(path, node))
     if isinstance(node, yaml.MappingNode):
         pairs: list[tuple[YScalar, YNode]] = []
         for key_node, value_node in node.value:
-            key = _convert(path, key_node)
+            key = _convert(path, key_node, seen, depth + 1)
             if not isinstance(key, YScalar):
                 # A mapping or list used as a key: keep its place, the schema rejects it.
                 key = YScalar("<complex key>", key.span, True)
-            pairs.append((key, _convert(path, value_node)))
+            pairs.append((key, _convert(path, value_node, seen, depth + 1)))
         return YMap(tuple(pairs), _span(path, node))
     raise TypeError(f"unexpected YAML node {type(node).__name__}")  # pragma: no cover
 
@@ -107,4 +138,7 @@ def load_yaml(path: Path, text: str) -> tuple[YNode | None, list[Problem]]:
         return None, [_syntax_problem(path, exc)]
     if node is None:
         return None, []
-    return _convert(path, node), []
+    try:
+        return _convert(path, node, set()), []
+    except _Refused as refused:
+        return None, [refused.problem]

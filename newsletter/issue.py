@@ -836,6 +836,8 @@ def _load_past_syntax_errors(path: Path, text: str) -> tuple[YNode | None, list[
             return root, syntax, skipped
         syntax.extend(problems)
         span = problems[0].span
+        if not problems[0].message.startswith("YAML syntax"):
+            break  # refused (aliases, absurd nesting), not mistyped: nothing to recover
         if span is None or span.line in skipped or not 1 <= span.line <= len(lines):
             break
         skipped.add(span.line)

@@ -411,6 +411,21 @@ CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
             "1 error in issues/test.yaml; nothing was written.\n"
         ),
     ),
+    "alias": (
+        [
+            ("sections:\n  - layout: list", "sections: &all\n  - layout: list"),
+            ("blurb: no", "blurb: no\nsignoff: *all"),
+        ],
+        (
+            "issues/test.yaml:6:11: error: YAML anchors and aliases (&name, *name) are not "
+            "supported in issue files\n"
+            " > 6 | sections: &all\n"
+            "     |           ^\n"
+            "  hint: write the value out in full where it is needed\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
     "image_alt": (
         [
             ("layout: list", "layout: feature"),
