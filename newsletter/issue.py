@@ -927,7 +927,10 @@ def draft_issue(day: date, number: int, settings: Settings, candidates: Sequence
     for article in candidates:
         by_feed.setdefault(article.feed, []).append(article)
     if not by_feed:
-        lines.append("      # No stored articles for this week: run `newsletter fetch`.")
+        lines.append(
+            f"      # No stored articles from {start.date()} to {day}: run `newsletter fetch`,"
+        )
+        lines.append("      # or see what the store holds with `newsletter articles --week DATE`.")
     for feed in sorted(by_feed):
         lines.append(f"      # --- {feed} ---")
         ordered = sorted(by_feed[feed], key=lambda a: a.published or start, reverse=True)

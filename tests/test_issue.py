@@ -144,7 +144,7 @@ def test_draft_without_articles_says_to_fetch(newsroom: Path) -> None:
     from datetime import date
 
     text = draft_issue(date(2026, 11, 27), 1, settings, [])
-    assert "run `newsletter fetch`" in text
+    assert "# No stored articles from 2026-11-21 to 2026-11-27: run `newsletter fetch`," in text
 
 
 def test_yaml_1_1_words_stay_text(newsroom: Path, store: Store) -> None:
