@@ -370,7 +370,7 @@ def draft(config: Path | None, day: str | None, output: Path | None, force: bool
     start, end = week_bounds(when, settings.timezone)
     with Store(settings.store) as store:
         candidates = store.articles_between(start, end)
-    text = draft_issue(when, next_number(target.parent), settings, candidates)
+    text = draft_issue(target, when, next_number(target.parent), settings, candidates)
     write_atomic(target, text)
     click.echo(f"wrote {target} with {len(candidates)} candidate articles")
 

@@ -879,15 +879,19 @@ def next_number(folder: Path) -> int:
     return highest + 1
 
 
-def draft_issue(day: date, number: int, settings: Settings, candidates: Sequence[Article]) -> str:
+def draft_issue(
+    target: Path, day: date, number: int, settings: Settings, candidates: Sequence[Article]
+) -> str:
     """The scaffold of a new issue in the house style: sections with placeholder text and the
-    week's articles as commented-out entries, grouped by feed, newest first."""
+    week's articles as commented-out entries, grouped by feed, newest first; articles that an
+    earlier issue already featured say so."""
     author = next(iter(settings.authors), "")
     start, _ = week_bounds(day, settings.timezone)
+    earlier = earlier_uses(target.parent, day, lock_path(target))
     lines = [
         f"# {settings.name}, issue {number}: the week {start.date()} to {day}.",
         "# Replace every TODO, uncomment the stories you want, then run:",
-        f"#   newsletter check issues/{day}.yaml",
+        f"#   newsletter check {target}",
         f"number: {number}",
         f"date: {day}",
         "lang: en",
@@ -937,7 +941,10 @@ def draft_issue(day: date, number: int, settings: Settings, candidates: Sequence
         for article in ordered:
             when = local_time(article.published, settings.timezone) if article.published else ""
             title = article.title.replace("\n", " ")
-            lines.append(f"      # - article: {article.id}   # {when}  {title}")
+            used = ""
+            if article.id in earlier:
+                used = f"  (already in issue {earlier[article.id][0]})"
+            lines.append(f"      # - article: {article.id}   # {when}  {title}{used}")
             lines.append("      #   blurb: TODO One or two sentences in your own words.")
     lines += [
         "signoff: |",

@@ -143,7 +143,7 @@ def test_draft_without_articles_says_to_fetch(newsroom: Path) -> None:
     settings = load_settings(newsroom / "newsletter.toml")
     from datetime import date
 
-    text = draft_issue(date(2026, 11, 27), 1, settings, [])
+    text = draft_issue(newsroom / "issues" / "x.yaml", date(2026, 11, 27), 1, settings, [])
     assert "# No stored articles from 2026-11-21 to 2026-11-27: run `newsletter fetch`," in text
 
 

@@ -87,3 +87,15 @@ def test_a_damaged_lock_file_is_reported_and_the_store_used(newsroom: Path) -> N
     result = run("check", ISSUE)
     assert result.exit_code == 0
     assert "issues/2026-11-27.lock.json: warning: the lock file cannot be read" in result.output
+
+
+def test_draft_marks_candidates_an_earlier_issue_featured(newsroom: Path) -> None:
+    assert run("fetch").exit_code == 0
+    assert run("draft", "--date", "2026-11-28").exit_code == 0
+    text = (newsroom / "issues" / "2026-11-28.yaml").read_text(encoding="utf-8")
+    assert "#   newsletter check " in text
+    assert (
+        "# - article: ylvapjd3   # 2026-11-27 12:40  Council Orders Five Independent Radio "
+        "Stations Off The Air  (already in issue 42)"
+    ) in text
+    assert "Dam Talks  (already" not in text
