@@ -10,6 +10,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -169,7 +170,7 @@ def fetch(config: Path | None, as_json: bool, strict: bool) -> None:
                 )
             ]
         )
-    rows: list[tuple[FeedResult, SaveCounts, tuple[str, ...]]] = []
+    saved: list[tuple[FeedResult, SaveCounts]] = []
     now = datetime.now(UTC)
     with fetch_lock(settings.store), Store(settings.store) as store:
         states = store.feed_states()
@@ -196,7 +197,7 @@ def fetch(config: Path | None, as_json: bool, strict: bool) -> None:
                     problem=result.problem,
                     moved_to=result.moved_to,
                 )
-                rows.append((result, counts, ()))
+                saved.append((result, counts))
                 progress.update(task, advance=1, description=result.source.name)
 
             asyncio.run(fetch_feeds(settings.feeds, states, done))
@@ -206,7 +207,7 @@ def fetch(config: Path | None, as_json: bool, strict: bool) -> None:
     rows = sorted(
         (
             (result, counts, health_notes(result, states[result.source.name].newest, now))
-            for result, counts, _ in rows
+            for result, counts in saved
         ),
         key=lambda row: order[row[0].source.name],
     )
@@ -414,9 +415,7 @@ def check(config: Path | None, issue_file: Path, strict: bool, as_json: bool) ->
         return
     if warnings:
         if strict:
-            raise ProblemsError(
-                [Problem(w.message, w.span, w.key, w.hint, "error", w.path) for w in warnings]
-            )
+            raise ProblemsError([replace(w, severity="error") for w in warnings])
         click.echo(format_problems(warnings), err=True, nl=False)
     click.echo(
         f"{issue_file}: ok, issue {checked.issue.number} of {checked.issue.date}, "
@@ -457,15 +456,15 @@ def build(
     from newsletter.issue import read_issue
     from newsletter.lockfile import lock_path, lock_text
     from newsletter.render import render_issue
-    from newsletter.render.checks import check_html, html_sizes
+    from newsletter.render.checks import check_html
 
     settings = _settings(config)
     with Store(settings.store) as store:
         checked = read_issue(issue_file, settings, store, refresh=refresh)
     rendered = render_issue(checked.issue, settings)
-    lint = check_html(rendered.html)
+    lint, sizes = check_html(rendered.html)
     problems = [*checked.warnings, *lint]
-    receipt = write_build(rendered, settings, output, problems, html_sizes(rendered.html))
+    receipt = write_build(rendered, settings, output, problems, sizes)
     issue = checked.issue
     write_atomic(lock_path(issue_file), lock_text(issue.number, issue.date, issue.articles))
     folder = Path(receipt.target)

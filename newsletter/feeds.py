@@ -192,8 +192,7 @@ class _Fetcher:
             response = await client.send(request, stream=True, follow_redirects=False)
             try:
                 if response.status_code != 200:
-                    await response.aclose()
-                    return response, b""
+                    return response, b""  # closed by the finally below
                 declared = response.headers.get("content-length", "")
                 cap = self.options.max_bytes
                 if declared.isdigit() and int(declared) > cap:
@@ -355,69 +354,60 @@ async def _fetch_one(
     fetcher: _Fetcher | None, parsers: _Parsers, source: FeedSource, state: FeedState
 ) -> FeedResult:
     started = time.perf_counter()
-    validators = state.validators if state.url == source.url else Validators()
+    if state.url != source.url:
+        state = FeedState(source.url)  # the address changed: old validators and moves are void
 
-    def result(parsed: ParsedFeed, **kwargs: object) -> FeedResult:
+    def result(
+        parsed: ParsedFeed,
+        *,
+        status: int | None = None,
+        not_modified: bool = False,
+        validators: Validators = state.validators,
+        notes: tuple[str, ...] = (),
+        moved_to: str | None = state.moved_to,
+        attempts: int = 1,
+    ) -> FeedResult:
         return FeedResult(
             source=source,
             articles=parsed.articles,
+            status=status,
+            not_modified=not_modified,
+            validators=validators,
             elapsed=time.perf_counter() - started,
             problem=parsed.problem,
             skipped=parsed.skipped,
-            **kwargs,  # type: ignore[arg-type]
+            notes=notes + parsed.notes,
+            moved_to=moved_to,
+            attempts=attempts,
         )
 
     if not source.is_remote:
         try:
             data = await asyncio.to_thread(Path(source.url).read_bytes)
         except FileNotFoundError:
-            return result(
-                ParsedFeed((), problem=f"no file at {source.url}"),
-                status=None,
-                not_modified=False,
-                validators=validators,
-            )
+            return result(ParsedFeed((), problem=f"no file at {source.url}"))
         except OSError as exc:
-            return result(
-                ParsedFeed((), problem=f"cannot read the file: {exc.strerror}"),
-                status=None,
-                not_modified=False,
-                validators=validators,
-            )
-        parsed = await parsers.parse(data, source, Path(source.url).as_uri(), {})
-        return result(
-            parsed, status=None, not_modified=False, validators=validators, notes=parsed.notes
-        )
+            return result(ParsedFeed((), problem=f"cannot read the file: {exc.strerror}"))
+        return result(await parsers.parse(data, source, Path(source.url).as_uri(), {}))
 
     assert fetcher is not None
-    moved = state.moved_to if state.url == source.url else None
-    url = moved or source.url
     headers: dict[str, str] = {}
-    if validators.etag:
-        headers["If-None-Match"] = validators.etag
-    if validators.last_modified:
-        headers["If-Modified-Since"] = validators.last_modified
+    if state.validators.etag:
+        headers["If-None-Match"] = state.validators.etag
+    if state.validators.last_modified:
+        headers["If-Modified-Since"] = state.validators.last_modified
     try:
-        response = await fetcher.get(url, headers)
+        response = await fetcher.get(state.moved_to or source.url, headers)
     except _Failed as failure:
-        return result(
-            ParsedFeed((), problem=failure.problem),
-            status=failure.status,
-            not_modified=False,
-            validators=validators,
-            moved_to=moved,
-        )
-    moved = response.moved_to or moved
-    notes = []
-    if moved:
-        notes.append(f"moved permanently to {moved}; update newsletter.toml")
+        return result(ParsedFeed((), problem=failure.problem), status=failure.status)
+    moved = response.moved_to or state.moved_to
+    notes = (f"moved permanently to {moved}; update newsletter.toml",) if moved else ()
     if response.status == 304:
         return result(
             ParsedFeed(()),
             status=304,
             not_modified=True,
-            validators=validators,
-            notes=tuple(notes),
+            notes=notes,
             moved_to=moved,
             attempts=response.attempts,
         )
@@ -425,8 +415,6 @@ async def _fetch_one(
         return result(
             ParsedFeed((), problem=_http_problem(response.status)),
             status=response.status,
-            not_modified=False,
-            validators=validators,
             moved_to=moved,
             attempts=response.attempts,
         )
@@ -435,9 +423,8 @@ async def _fetch_one(
     return result(
         parsed,
         status=200,
-        not_modified=False,
-        validators=fresh if not parsed.problem else validators,
-        notes=tuple(notes) + parsed.notes,
+        validators=state.validators if parsed.problem else fresh,
+        notes=notes,
         moved_to=moved,
         attempts=response.attempts,
     )

@@ -82,14 +82,13 @@ class _Reader:
         settings: Settings,
         articles: ArticleSource,
         locked: dict[str, Article],
-        earlier: dict[str, tuple[int, date]],
     ) -> None:
         self.path = path
         self.lines = text.splitlines()
         self.settings = settings
         self.articles = articles
         self.locked = locked
-        self.earlier = earlier
+        self._earlier: dict[str, tuple[int, date]] | None = None
         self.problems: list[Problem] = []
         self._all: list[Article] | None = None
         # (mapping, key) pairs already reported as "did you mean KEY?": not also "missing KEY".
@@ -700,8 +699,11 @@ class _Reader:
                 f"was built; the build keeps the copy in {lock_path(self.path).name}",
                 hint=f"to use the store's version: newsletter build --refresh {self.path}",
             )
-        if found.id in self.earlier:
-            number, used_on = self.earlier[found.id]
+        if day is not None and self._earlier is None:
+            # From the other issues' lock files, once the date is known.
+            self._earlier = earlier_uses(self.path.parent, day, lock_path(self.path))
+        if self._earlier and found.id in self._earlier:
+            number, used_on = self._earlier[found.id]
             self.warn(
                 node,
                 key,
@@ -806,9 +808,7 @@ def read_issue(
     locked, _, _, lock_problems = read_lock(lock_path(path))
     if refresh:
         locked = {}
-    day = _peek_date(text)
-    earlier = earlier_uses(path.parent, day, lock_path(path)) if day else {}
-    reader = _Reader(path, text, settings, articles, locked, earlier)
+    reader = _Reader(path, text, settings, articles, locked)
     reader.problems.extend(lock_problems)
     issue = reader.issue(root)
     if syntax:
@@ -845,24 +845,9 @@ def _load_past_syntax_errors(path: Path, text: str) -> tuple[YNode | None, list[
     return None, syntax, skipped
 
 
-def _peek_date(text: str) -> date | None:
-    """The issue's date read ahead of the full check, for finding earlier issues."""
-    match = re.search(r"^date:\s*['\"]?(\d{4}-\d{2}-\d{2})['\"]?\s*$", text, re.MULTILINE)
-    if not match:
-        return None
-    try:
-        return date.fromisoformat(match.group(1))
-    except ValueError:
-        return None
-
-
 def _changed_fields(old: Article, new: Article) -> list[str]:
     names = ("title", "url", "author", "image", "published", "summary_html", "categories", "lang")
     return [name for name in names if getattr(old, name) != getattr(new, name)] or ["details"]
-
-
-def _yaml_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def next_number(folder: Path) -> int:

@@ -24,7 +24,7 @@ from newsletter.models import Article, FeedState, Image, Validators
 from newsletter.urls import article_id
 
 _MIGRATIONS: tuple[str, ...] = (
-    # 1: feeds with their validators and health, articles, and which issue used which article.
+    # 1: feeds with their validators and health, and the articles.
     """
     CREATE TABLE feeds (
         name TEXT PRIMARY KEY,
@@ -58,12 +58,6 @@ _MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX articles_published ON articles (published);
     CREATE INDEX articles_feed ON articles (feed, published);
-    CREATE TABLE issue_articles (
-        issue_date TEXT NOT NULL,
-        issue_number INTEGER NOT NULL,
-        article_id TEXT NOT NULL,
-        PRIMARY KEY (issue_date, article_id)
-    );
     """,
     # 2: where a permanent redirect sent a feed, used on the next fetch.
     """
@@ -188,10 +182,6 @@ class Store:
     def schema_version(self) -> int:
         """The schema version recorded in the database file."""
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
-
-    def validators(self) -> dict[str, Validators]:
-        """The ETag and Last-Modified each feed last answered with."""
-        return {name: state.validators for name, state in self.feed_states().items()}
 
     def feed_states(self) -> dict[str, FeedState]:
         """What the store remembers of each feed: validators, a permanent move, newest date."""

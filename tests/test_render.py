@@ -48,7 +48,8 @@ def test_lint_flags_missing_alt_and_bad_links() -> None:
         '<!doctype html><html lang="en" dir="ltr"><body>'
         '<img src="https://e.org/a.jpg"><a href="file:///etc/passwd">x</a></body></html>'
     )
-    messages = [p.message for p in check_html(html)]
+    problems, _ = check_html(html)
+    messages = [p.message for p in problems]
     assert messages == [
         "image https://e.org/a.jpg has no alt attribute",
         "image https://e.org/a.jpg has no width attribute",

@@ -52,7 +52,7 @@ def test_same_story_from_two_feeds_is_stored_once_and_updates_in_place(tmp_path:
         assert store.count() == 2
         found = store.get("https://example.org/x.html")
         assert found is not None and found.title == "T, updated"
-        assert store.validators()["a"] == Validators('"e"', None)
+        assert store.feed_states()["a"].validators == Validators('"e"', None)
 
 
 def test_week_query_filters_by_time_feed_and_text(tmp_path: Path) -> None:

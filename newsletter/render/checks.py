@@ -1,4 +1,4 @@
-"""Stage 3 (renderer), the email lint: finished HTML → a list of `Problem`s (warnings).
+"""Stage 3 (renderer), the email lint: finished HTML → `Problem`s (warnings) and sizes.
 
 Checks what inboxes punish: size past Gmail's clipping point, too much `<style>`, images
 without `alt` or `width`, a missing `lang`/`dir`, left-over MJML tags, links that are not
@@ -16,21 +16,17 @@ HTML_BUDGET = 102 * 1024
 STYLE_BUDGET = 16 * 1024
 
 
-def html_sizes(html: str) -> dict[str, int]:
-    """Byte sizes of the whole HTML and of its `<style>` blocks."""
-    doc = lxml_html.document_fromstring(html)
-    style = sum(len((node.text or "").encode("utf-8")) for node in doc.iter("style"))
-    return {"html_bytes": len(html.encode("utf-8")), "style_bytes": style}
-
-
-def check_html(html: str) -> list[Problem]:
-    """Warnings about the finished email HTML; an empty list when it keeps every rule."""
+def check_html(html: str) -> tuple[list[Problem], dict[str, int]]:
+    """Warnings about the finished email HTML (none when it keeps every rule), and its byte
+    sizes: the whole HTML and its `<style>` blocks. The HTML is parsed once for both."""
     problems: list[Problem] = []
 
     def warn(message: str, hint: str = "") -> None:
         problems.append(Problem(message, hint=hint, severity="warning", key="email.html"))
 
-    sizes = html_sizes(html)
+    doc = lxml_html.document_fromstring(html)
+    style = sum(len((node.text or "").encode("utf-8")) for node in doc.iter("style"))
+    sizes = {"html_bytes": len(html.encode("utf-8")), "style_bytes": style}
     if sizes["html_bytes"] > HTML_BUDGET:
         warn(
             f"the email is {sizes['html_bytes'] // 1024} KB; Gmail clips messages over 102 KB",
@@ -40,7 +36,6 @@ def check_html(html: str) -> list[Problem]:
         warn(f"the <style> blocks hold {sizes['style_bytes']} bytes; keep them under 16 KB")
     if "<mj-" in html:
         warn("MJML tags are left in the HTML", "the theme uses a tag MRML does not know")
-    doc = lxml_html.document_fromstring(html)
     root = doc.getroottree().getroot()
     if not root.get("lang") or not root.get("dir"):
         warn("<html> lacks lang or dir", "screen readers and right-to-left text need both")
@@ -56,4 +51,4 @@ def check_html(html: str) -> list[Problem]:
             continue
         if not href.startswith(("https://", "http://", "mailto:")):
             warn(f"a link goes to '{href}'", "links in email must be http(s) or mailto")
-    return problems
+    return problems, sizes
