@@ -18,6 +18,101 @@ from tests.conftest import run
 from tests.test_issue import GOOD
 
 CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
+    "number_text": (
+        [("number: 7", "number: seven")],
+        (
+            "issues/test.yaml:1:9: error: number: expected a whole number, found 'seven'\n"
+            " > 1 | number: seven\n"
+            "     |         ^^^^^\n"
+            "  hint: the issue's number in the series, e.g. number: 42\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "sections_not_list": (
+        [
+            (
+                "sections:\n  - layout: list\n    items:\n      - article: ylvapjd3\n        blurb: no\n",
+                "sections: none\n",
+            )
+        ],
+        (
+            "issues/test.yaml:6:11: error: sections: expected a list of sections, found 'none'\n"
+            " > 6 | sections: none\n"
+            "     |           ^^^^\n"
+            "  hint: each section starts with '- heading:' or '- layout:'\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "title_not_text": (
+        [("title: Talks Resume In The Capital", "title: [Talks, Resume]")],
+        (
+            "issues/test.yaml:3:8: error: title: expected text, found a list\n"
+            " > 3 | title: [Talks, Resume]\n"
+            "     |        ^^^^^^^^^^^^^^^\n"
+            "  hint: if the text contains ': ' or starts with '-', put it in quotes\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "preheader_empty": (
+        [
+            (
+                "preheader: One sentence that shows in the inbox after the subject line, long enough.",
+                "preheader:",
+            )
+        ],
+        (
+            "issues/test.yaml:4:11: error: preheader: expected text, found nothing\n"
+            " > 4 | preheader:\n"
+            "     |           ^\n"
+            "  hint: one sentence that shows in the inbox after the subject\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "section_not_mapping": (
+        [
+            (
+                "  - layout: list\n    items:\n      - article: ylvapjd3\n        blurb: no\n",
+                "  - Stories You Might Have Missed\n",
+            )
+        ],
+        (
+            "issues/test.yaml:7:5: error: sections[0]: expected a section (a mapping of keys), found 'Stories You Might Have Missed'\n"
+            " > 7 |   - Stories You Might Have Missed\n"
+            "     |     ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: a section has the keys: heading, layout, items\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "article_not_id": (
+        [("article: ylvapjd3", "article: [ylvapjd3]")],
+        (
+            "issues/test.yaml:9:18: error: sections[0].items[0].article: expected an article id or URL, found a list\n"
+            " > 9 |       - article: [ylvapjd3]\n"
+            "     |                  ^^^^^^^^^^\n"
+            "  hint: `newsletter articles` lists the stored articles and their ids\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "item_empty": (
+        [
+            ("sections:\n  - layout: list", "sections:\n  - layout: feature"),
+            ("      - article: ylvapjd3\n        blurb: no\n", "      - notes: []\n"),
+        ],
+        (
+            "issues/test.yaml:9:9: error: sections[0].items[0]: the item is empty\n"
+            " > 9 |       - notes: []\n"
+            "     |         ^\n"
+            "  hint: give 'article' (or 'url' + 'title') and a body or blurb\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
     "unknown_key": (
         [("title:", "titel:")],
         (
@@ -478,3 +573,17 @@ def test_rule(room: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
         else:
             printed = format_problems(checked.warnings)
     assert printed == expected
+
+
+def test_an_empty_issue_file(room: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(room)
+    (room / "issues" / "test.yaml").write_text("# nothing yet\n", encoding="utf-8")
+    settings = load_settings(room / "newsletter.toml")
+    with Store(settings.store) as store, pytest.raises(ProblemsError) as caught:
+        read_issue(Path("issues/test.yaml"), settings, store)
+    assert format_problems(caught.value.problems) == (
+        "issues/test.yaml: error: the issue file is empty\n"
+        "  hint: `newsletter draft` writes a scaffold to start from\n"
+        "\n"
+        "1 error in issues/test.yaml; nothing was written.\n"
+    )
