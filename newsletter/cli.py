@@ -5,37 +5,64 @@ a traceback. Exit codes: 0 ok, 1 problems found, 2 usage error.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import functools
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from newsletter import __version__
 from newsletter.config import DAYS, Settings, find_config, load_settings
 from newsletter.errors import NewsletterError, Problem, ProblemsError, format_problems
-from newsletter.feeds import FeedResult, fetch_feeds, health_notes
 from newsletter.files import write_atomic
 from newsletter.models import Article
 from newsletter.store import SaveCounts, Store, fetch_lock
 from newsletter.week import local_time, week_bounds
+
+# rich, httpx and asyncio are imported by the commands that use them: a `--json` fetch run by
+# a script or cron starts 0.1 s sooner, and `check` in an editor's save loop never loads them.
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from newsletter.feeds import FeedResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _console(stderr: bool = False) -> Console:
     """A console made per command, so the terminal's width is read when the command runs."""
+    from rich.console import Console
+
     return Console(stderr=stderr, highlight=False)
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int, *, enabled: bool) -> Iterator[Callable[[str], None]]:
+    """A progress bar on stderr; yields the function that advances it by one step."""
+    if not enabled:
+        yield lambda description: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("fetching"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=_console(stderr=True),
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("", total=total)
+        yield lambda description: progress.update(task, advance=1, description=description)
 
 
 def _handle_errors(func: F) -> F:
@@ -125,6 +152,9 @@ def _status(result: FeedResult) -> str:
 
 
 def _health_table(rows: list[tuple[FeedResult, SaveCounts, tuple[str, ...]]]) -> Table:
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title="Feed health", title_justify="left")
     table.add_column("feed", no_wrap=True)
     for name in ("new", "updated", "unchanged"):
@@ -159,6 +189,10 @@ def fetch(config: Path | None, as_json: bool, strict: bool) -> None:
     the HTTP status (304 when the feed had not changed) and a plain-words problem for each
     failure. A broken feed never stops the others; exit 0 unless --strict.
     """
+    import asyncio
+
+    from newsletter.feeds import fetch_feeds, health_notes
+
     settings = _settings(config)
     if not settings.feeds:
         raise ProblemsError(
@@ -174,18 +208,7 @@ def fetch(config: Path | None, as_json: bool, strict: bool) -> None:
     now = datetime.now(UTC)
     with fetch_lock(settings.store), Store(settings.store) as store:
         states = store.feed_states()
-        progress = Progress(
-            TextColumn("fetching"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.description}"),
-            console=_console(stderr=True),
-            transient=True,
-            disable=as_json,
-        )
-        with progress:
-            task = progress.add_task("", total=len(settings.feeds))
+        with _progress_bar(len(settings.feeds), enabled=not as_json) as advance:
 
             def done(result: FeedResult) -> None:
                 counts = store.save_feed(
@@ -198,7 +221,7 @@ def fetch(config: Path | None, as_json: bool, strict: bool) -> None:
                     moved_to=result.moved_to,
                 )
                 saved.append((result, counts))
-                progress.update(task, advance=1, description=result.source.name)
+                advance(result.source.name)
 
             asyncio.run(fetch_feeds(settings.feeds, states, done))
         states = store.feed_states()
@@ -302,6 +325,8 @@ def articles(
             json.dumps([_article_json(a, settings) for a in found], indent=2, ensure_ascii=False)
         )
         return
+    from rich.table import Table
+
     table = Table(
         title=f"Week {start.date()} to {day} ({settings.timezone.key})", title_justify="left"
     )

@@ -7,7 +7,6 @@ line ourselves from the table and key names). Paths are resolved relative to the
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -126,8 +125,15 @@ class _Locator:
         return Span(self.path, 1, 1, 1)
 
 
+def _close_matches(word: str, choices: set[str] | list[str]) -> list[str]:
+    # Imported here: every command reads the settings, few of them have a typo to suggest for.
+    import difflib
+
+    return difflib.get_close_matches(word, sorted(choices), n=1)
+
+
 def _suggest(word: str, choices: set[str] | list[str]) -> str:
-    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    close = _close_matches(word, choices)
     return f"did you mean '{close[0]}'? " if close else ""
 
 
@@ -263,7 +269,7 @@ class _Checker:
         try:
             timezone = ZoneInfo(tz_name)
         except (ZoneInfoNotFoundError, ValueError):
-            close = difflib.get_close_matches(tz_name, sorted(available_timezones()), n=1)
+            close = _close_matches(tz_name, available_timezones())
             self.error(
                 f"unknown time zone '{tz_name}'",
                 self.where.find("newsletter", "timezone"),
@@ -398,7 +404,7 @@ class _Checker:
             name = entry.get("name")
             url = entry.get("url")
             if name is None:
-                if not any(difflib.get_close_matches(k, ["name"], n=1) for k in entry):
+                if not any(_close_matches(k, ["name"]) for k in entry):
                     self.error(
                         "missing required key 'name'",
                         span,

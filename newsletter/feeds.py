@@ -28,9 +28,9 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import certifi
-import httpx
 
 from newsletter import __version__
+from newsletter._httpx import httpx
 from newsletter.config import FeedSource
 from newsletter.models import Article, FeedState, ParsedFeed, Validators
 

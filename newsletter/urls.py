@@ -50,5 +50,10 @@ def canonical_url(url: str) -> str:
 
 def article_id(url: str) -> str:
     """Eight lower-case letters and digits, stable for every spelling of the same URL."""
-    digest = hashlib.sha256(canonical_url(url).encode("utf-8")).digest()
+    return id_of_canonical(canonical_url(url))
+
+
+def id_of_canonical(canonical: str) -> str:
+    """`article_id` of a URL already in canonical form (saves canonicalising it twice)."""
+    digest = hashlib.sha256(canonical.encode("utf-8")).digest()
     return base64.b32encode(digest[:5]).decode("ascii").lower()
