@@ -11,11 +11,12 @@ measured in this same run:
   each the median of three runs;
 - peak memory of the whole cold fetch, workers included (target: under 300 MB).
 
-Run from the repository root: `.venv/bin/python bench/fetch.py [FEEDS]`.
+Run from the repository root: `.venv/bin/python bench/fetch.py [FEEDS] [--rounds N]`.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import compileall
 import hashlib
@@ -27,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -85,52 +87,53 @@ def _feed(number: int) -> bytes:
     ).encode()
 
 
-class _Server:
-    """Serves the feeds of one loopback address: HTTP/1.1 with keep-alive, ETag, 304.
+class _Feeds(asyncio.Protocol):
+    """One connection to the feed server: HTTP/1.1 with keep-alive, ETag and 304.
 
-    One event loop serves every address. http.server's thread per
-    connection cost the bench process as much CPU as the client it measures; on two shared
-    cores that CPU came out of the fetch being timed. A real feed server costs the reader
-    nothing, so this one should cost it as little as possible.
+    A real feed server costs the reader nothing; this one shares the reader's two cores, so
+    it is built to cost as little as it can (a protocol, not streams; every answer made in
+    advance), or the bench would time the server as much as the fetch. http.server, with a
+    thread per connection, took as much CPU as the client it was measuring.
     """
 
-    def __init__(self, feeds: dict[str, bytes]) -> None:
-        self.feeds = feeds
-        self.etags = {
-            path: '"' + hashlib.sha1(body).hexdigest()[:16] + '"' for path, body in feeds.items()
-        }
+    def __init__(self, answers: dict[str, tuple[bytes, bytes, bytes]]) -> None:
+        self.answers = answers  # path -> (ETag, 200 answer, 304 answer)
+        self.buffer = b""
+        self.transport: asyncio.WriteTransport | None = None
 
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                await asyncio.sleep(DELAY)
-                lines = head.decode("latin-1").split("\r\n")
-                path = lines[0].split(" ")[1]
-                headers = {}
-                for line in lines[1:]:
-                    name, _, value = line.partition(":")
-                    headers[name.strip().lower()] = value.strip()
-                body = self.feeds.get(path)
-                if body is None:
-                    writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
-                elif headers.get("if-none-match") == self.etags[path]:
-                    writer.write(
-                        f"HTTP/1.1 304 Not Modified\r\nETag: {self.etags[path]}\r\n\r\n".encode()
-                    )
-                else:
-                    writer.write(
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml; charset=utf-8\r\n"
-                        f"ETag: {self.etags[path]}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
-                        + body
-                    )
-                await writer.drain()
-                if headers.get("connection", "").lower() == "close":
-                    break
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # a stream transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while b"\r\n\r\n" in self.buffer:
+            head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+            asyncio.get_running_loop().call_later(DELAY, self.answer, head)
+
+    def answer(self, head: bytes) -> None:
+        if self.transport is None or self.transport.is_closing():
+            return
+        lines = head.split(b"\r\n")
+        found = self.answers.get(lines[0].split(b" ")[1].decode("latin-1"))
+        if found is None:
+            self.transport.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+            return
+        etag, full, not_modified = found
+        asked = [line for line in lines if line.lower().startswith(b"if-none-match:")]
+        fresh = bool(asked) and asked[0].split(b":", 1)[1].strip() == etag
+        self.transport.write(not_modified if fresh else full)
+
+
+def _answers(feeds: dict[str, bytes]) -> dict[str, tuple[bytes, bytes, bytes]]:
+    answers = {}
+    for path, body in feeds.items():
+        etag = b'"' + hashlib.sha1(body).hexdigest()[:16].encode() + b'"'
+        full = (
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml; charset=utf-8\r\n"
+            b"ETag: " + etag + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+        ) + body
+        answers[path] = (etag, full, b"HTTP/1.1 304 Not Modified\r\nETag: " + etag + b"\r\n\r\n")
+    return answers
 
 
 def _serve_forever(count: int, ready: Connection) -> None:
@@ -141,16 +144,23 @@ def _serve_forever(count: int, ready: Connection) -> None:
         for number in range(count):
             feeds_by_host[number % HOSTS][f"/feed{number}.xml"] = _feed(number)
         bases = []
+        loop = asyncio.get_running_loop()
         for host, feeds in enumerate(feeds_by_host):
-            server = await asyncio.start_server(
-                _Server(feeds).handle, f"127.0.1.{host + 1}", 0, backlog=512
+            answers = _answers(feeds)
+            server = await loop.create_server(
+                lambda answers=answers: _Feeds(answers), f"127.0.1.{host + 1}", 0, backlog=512
             )
             port = server.sockets[0].getsockname()[1]
             bases.append(f"http://127.0.1.{host + 1}:{port}")
         ready.send(bases)
         await asyncio.Event().wait()
 
-    asyncio.run(main())
+    try:
+        import uvloop
+    except ImportError:  # Windows
+        asyncio.run(main())
+    else:
+        uvloop.run(main())
 
 
 def _serve(count: int) -> tuple[list[str], multiprocessing.Process]:
@@ -191,11 +201,23 @@ def _run_fetch(config: Path) -> tuple[float, int, dict[str, object], float]:
             stdout=out,
             stderr=err,
         )
+        # Memory is sampled beside the wait, not between polls: a polling loop would see the
+        # exit up to one sampling interval late and add that to the time.
         peak = 0
-        while child.poll() is None:
-            peak = max(peak, _tree_rss(child.pid))
-            time.sleep(0.05)
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, _tree_rss(child.pid))
+                done.wait(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        child.wait()
         elapsed = time.perf_counter() - started
+        done.set()
+        sampler.join()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         out.seek(0)
@@ -207,7 +229,14 @@ def _run_fetch(config: Path) -> tuple[float, int, dict[str, object], float]:
 
 def main() -> None:
     """Serve the feeds, run the three measurements and print them with their ratios."""
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("feeds", nargs="?", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="runs of cold and warm each")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the 35 s baseline (while iterating)"
+    )
+    args = parser.parse_args()
+    count = args.feeds
     # An installed package has its bytecode compiled; an editable checkout under
     # PYTHONDONTWRITEBYTECODE would recompile every module on every run and time that.
     package = Path(__file__).resolve().parent.parent / "newsletter"
@@ -224,7 +253,7 @@ def main() -> None:
             encoding="utf-8",
         )
         colds, warms, peaks, warm_cpus = [], [], [], []
-        for _ in range(ROUNDS):
+        for _ in range(args.rounds):
             for leftover in Path(folder).glob("store.sqlite3*"):
                 leftover.unlink()
             cold, peak, report, _ = _run_fetch(config)
@@ -235,8 +264,8 @@ def main() -> None:
             peaks.append(peak)
         cold, warm, peak = statistics.median(colds), statistics.median(warms), max(peaks)
         started = time.perf_counter()
-        entries = sum(len(feedparser.parse(url).entries) for url in urls)
-        baseline = time.perf_counter() - started
+        entries = 0 if args.no_baseline else sum(len(feedparser.parse(u).entries) for u in urls)
+        baseline = float("nan") if args.no_baseline else time.perf_counter() - started
 
     stored = report["articles"]
     not_modified = sum(1 for feed in again["feeds"] if feed["not_modified"])  # type: ignore[union-attr]
@@ -253,6 +282,12 @@ def main() -> None:
         f"warm      newsletter fetch, all 304:        {warm:6.2f} s  "
         f"{cold / warm:5.1f}x faster than cold (target >= 5x), {not_modified} not modified, "
         f"{statistics.median(warm_cpus):.2f} s of CPU"
+    )
+    print(
+        "each run: cold "
+        + " ".join(f"{t:.2f}" for t in colds)
+        + "; warm "
+        + " ".join(f"{t:.2f}" for t in warms)
     )
     print(f"peak memory of the cold fetch (all processes): {peak / 2**20:.0f} MB (target < 300 MB)")
     server.terminate()

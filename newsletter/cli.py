@@ -25,13 +25,14 @@ from newsletter.models import Article
 from newsletter.store import SaveCounts, Store, fetch_lock
 from newsletter.week import local_time, week_bounds
 
-# rich, httpx and asyncio are imported by the commands that use them: a `--json` fetch run by
+# rich and httpx are imported by the commands that use them: a `--json` fetch run by
 # a script or cron starts 0.1 s sooner, and `check` in an editor's save loop never loads them.
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
     from newsletter.feeds import FeedResult
+    from newsletter.workers import FetchWorkers
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -189,9 +190,16 @@ def fetch(config: Path | None, as_json: bool, strict: bool) -> None:
     the HTTP status (304 when the feed had not changed) and a plain-words problem for each
     failure. A broken feed never stops the others; exit 0 unless --strict.
     """
-    import asyncio
+    from newsletter.workers import FetchWorkers
 
-    from newsletter.feeds import fetch_feeds, health_notes
+    # Workers first: they load the HTTP stack while this process reads the settings, and,
+    # forked before the lock and the store are opened, they hold neither.
+    with FetchWorkers() as workers:
+        _fetch(workers, config, as_json=as_json, strict=strict)
+
+
+def _fetch(workers: FetchWorkers, config: Path | None, *, as_json: bool, strict: bool) -> None:
+    from newsletter.feeds import health_notes
 
     settings = _settings(config)
     if not settings.feeds:
@@ -223,7 +231,7 @@ def fetch(config: Path | None, as_json: bool, strict: bool) -> None:
                 saved.append((result, counts))
                 advance(result.source.name)
 
-            asyncio.run(fetch_feeds(settings.feeds, states, done))
+            workers.fetch(settings.feeds, states, done)
         states = store.feed_states()
         total = store.count()
     order = {source.name: index for index, source in enumerate(settings.feeds)}

@@ -3,8 +3,8 @@
 feedparser only ever sees bytes we hand it, with the response headers and the final URL as
 content-location so relative links resolve; it never does I/O of its own. `FeedParserDict`
 never leaves this module. Every entry yields an article or a recorded reason; no exception
-from a hostile or broken feed escapes `parse_feed`. Runs in worker processes during a fetch,
-so everything it returns pickles.
+from a hostile or broken feed escapes `parse_feed`. Runs in the fetch's worker processes, so
+everything it returns pickles.
 """
 
 from __future__ import annotations

@@ -287,12 +287,21 @@ def test_a_missing_local_file_is_named(tmp_path: Path) -> None:
     assert result.problem == f"no file at {tmp_path / 'nope.xml'}"
 
 
-def test_parsing_in_worker_processes_gives_the_same_articles(feed_server: FeedServer) -> None:
-    for number in range(10):
-        feed_server.routes[f"/f{number}"] = Route(_rss(f"Story {number}", f"/s/{number}"))
-    sources = tuple(_source(feed_server, f"/f{n}", f"f{n}") for n in range(10))
-    pooled = _fetch(*sources, options=FetchOptions(workers=2))
-    assert [r.articles[0].title for r in pooled] == [f"Story {n}" for n in range(10)]
+def test_a_feed_waiting_for_its_busy_host_does_not_hold_up_other_hosts(
+    feed_server: FeedServer,
+) -> None:
+    for number in range(3):
+        feed_server.routes[f"/slow{number}"] = Route(_rss("Slow", f"/slow/{number}"), delay=0.5)
+    feed_server.routes["/quick"] = Route(_rss("Quick", "/quick"))
+    slow = [_source(feed_server, f"/slow{n}", f"slow{n}") for n in range(3)]
+    # The same server under another name: a second host, with slots of its own.
+    quick = FeedSource(
+        "quick", feed_server.url("/quick").replace("127.0.0.1", "localhost"), slow[0].span
+    )
+    options = FetchOptions(concurrency=2, per_host=1, workers=1)
+    *_, result = _fetch(*slow, quick, options=options)
+    assert result.articles[0].title == "Quick"
+    assert result.elapsed < 0.4  # not queued behind the first slow feed
 
 
 def test_a_photo_caption_does_not_replace_the_summary() -> None:

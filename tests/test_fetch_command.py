@@ -142,13 +142,16 @@ def test_a_fetch_killed_mid_way_leaves_a_sound_store(
             except sqlite3.OperationalError:
                 pass
         time.sleep(0.02)
+    workers = [pid for pid in _processes_in(tmp_path) if pid != child.pid]
+    cores = os.cpu_count() or 1
+    assert len(workers) == (cores if cores > 1 else 0)  # the fetch's worker processes
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
-    # Its parsing workers notice and exit instead of lingering (they run from tmp_path).
+    # Its worker processes notice and exit instead of lingering.
     deadline = time.monotonic() + 5
-    while _processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert _processes_mentioning(str(tmp_path)) == []
+    while _processes_in(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _processes_in(tmp_path) == []
     with sqlite3.connect(store) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         per_feed = dict(db.execute("SELECT feed, count(*) FROM articles GROUP BY feed"))
@@ -166,12 +169,13 @@ def test_a_fetch_killed_mid_way_leaves_a_sound_store(
     assert json.loads(again.stdout)["articles"] == 1200
 
 
-def _processes_mentioning(text: str) -> list[int]:
+def _processes_in(folder: Path) -> list[int]:
+    """The processes (other than this one) whose current folder is `folder`."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and int(entry.name) != os.getpid():
             try:
-                if text.encode() in (entry / "cmdline").read_bytes():
+                if (entry / "cwd").resolve() == folder.resolve():
                     found.append(int(entry.name))
             except OSError:
                 continue
