@@ -376,6 +376,13 @@ async def _fetch_one(fetcher: _Fetcher | None, source: FeedSource, state: FeedSt
     )
 
 
+def host_of(source: FeedSource, states: Mapping[str, FeedState]) -> str:
+    """The host a feed will be fetched from (after a recorded move); "" for a local file."""
+    state = states.get(source.name)
+    url = state.moved_to if state and state.url == source.url and state.moved_to else source.url
+    return urlsplit(url).netloc.lower() if source.is_remote else ""
+
+
 async def fetch_feeds(
     sources: tuple[FeedSource, ...],
     states: Mapping[str, FeedState],

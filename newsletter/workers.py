@@ -23,10 +23,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from multiprocessing.connection import Connection, wait
 from types import TracebackType
-from urllib.parse import urlsplit
 
 from newsletter.config import FeedSource
-from newsletter.feeds import FeedResult, FetchOptions, run_fetch
+from newsletter.feeds import FeedResult, FetchOptions, host_of, run_fetch
 from newsletter.models import FeedState
 
 MIN_FEEDS = 8  # fewer feeds than this are fetched faster than a worker starts
@@ -70,12 +69,6 @@ def _work(conn: Connection, parent: int) -> None:
         pass
 
 
-def _host(source: FeedSource, states: Mapping[str, FeedState]) -> str:
-    state = states.get(source.name)
-    url = state.moved_to if state and state.url == source.url and state.moved_to else source.url
-    return urlsplit(url).netloc.lower() if source.is_remote else ""
-
-
 def shares(
     sources: tuple[FeedSource, ...], states: Mapping[str, FeedState], count: int, per_host: int
 ) -> tuple[list[list[FeedSource]], int]:
@@ -87,7 +80,7 @@ def shares(
     """
     by_host: dict[str, list[FeedSource]] = {}
     for source in sources:
-        by_host.setdefault(_host(source, states), []).append(source)
+        by_host.setdefault(host_of(source, states), []).append(source)
     dealt: list[list[FeedSource]] = [[] for _ in range(count)]
     if per_host >= count:
         turn = 0
