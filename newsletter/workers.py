@@ -28,7 +28,7 @@ from newsletter.config import FeedSource
 from newsletter.feeds import FeedResult, FetchOptions, host_of, run_fetch
 from newsletter.models import FeedState
 
-MIN_FEEDS = 8  # fewer feeds than this are fetched faster than a worker starts
+MIN_FEEDS = 8  # fewer feeds than this are fetched faster in one process than shared out
 _Job = tuple[tuple[FeedSource, ...], dict[str, FeedState], FetchOptions]
 
 
@@ -95,7 +95,8 @@ def shares(
 
 
 class FetchWorkers:
-    """Worker processes for one fetch; use as a context manager around the whole fetch."""
+    """Worker processes for one fetch (one call of `fetch`); use as a context manager around
+    the whole command, so that they are stopped however it ends."""
 
     def __init__(self, options: FetchOptions | None = None) -> None:
         """Fork the workers now (on Linux, with more than one core), before the fetch has read
