@@ -103,6 +103,7 @@ class FetchWorkers:
         its settings: they load the HTTP stack meanwhile. With few feeds they go unused."""
         self.options = options or FetchOptions()
         self.workers: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
+        self._busy: set[Connection] = set()  # the workers that were given feeds
         if self.options.workers < 2 or sys.platform != "linux":
             return  # elsewhere fork is unsafe or absent, and forkserver costs more than it saves
         context = multiprocessing.get_context("fork")
@@ -127,9 +128,12 @@ class FetchWorkers:
         self.close()
 
     def close(self) -> None:
-        """Stop every worker (at once if the fetch did not run to the end)."""
+        """Stop every worker: one that was given feeds has finished them or is told to stop;
+        one that was given none is stopped at once (it may still be loading the HTTP stack)."""
         for process, conn in self.workers:
-            if process.is_alive():
+            if conn not in self._busy:
+                process.kill()
+            elif process.is_alive():
                 with contextlib.suppress(OSError):  # it died meanwhile
                     conn.send(None)
             conn.close()
@@ -168,6 +172,7 @@ class FetchWorkers:
             except OSError:  # the worker is already gone
                 orphans += share
                 continue
+            self._busy.add(conn)
             pending[conn] = share
         results: dict[str, FeedResult] = {}
         while pending:
