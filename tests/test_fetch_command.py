@@ -72,6 +72,34 @@ def test_health_table_names_every_problem_and_strict_fails(
     ]
 
 
+def test_a_fetch_shared_by_worker_processes_reports_and_stores_like_one(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    paths = {}
+    for number in range(8):
+        feed_server.routes[f"/n{number}"] = Route(
+            _rss(_item(f"Story {number}", f"/n/{number}", 20 + number % 7)),
+            headers={"ETag": f'"{number}"'},
+        )
+        paths[f"n{number}"] = f"/n{number}"
+    # One story in two feeds (dealt to different workers), an HTML page and a missing feed.
+    feed_server.routes["/again"] = Route(_rss(_item("Story 0", "/n/0?utm_source=again", 20)))
+    feed_server.routes["/page"] = Route(b"<html><body>hi</body></html>")
+    paths.update({"again": "/again", "page": "/page", "gone": "/404"})
+    _settings(tmp_path, feed_server, paths)
+    report = json.loads(run("fetch", "--json").output)
+    assert [f["name"] for f in report["feeds"]] == list(paths)  # the settings' order
+    assert report["articles"] == 8  # the story carried twice is stored once
+    problems = {f["name"]: f["problem"] for f in report["feeds"] if f["problem"]}
+    assert problems == {
+        "page": "an HTML page, not a feed: check the address",
+        "gone": "HTTP 404: the feed is not at this address any more; check the URL",
+    }
+    again = json.loads(run("fetch", "--json").output)
+    assert [f["name"] for f in again["feeds"] if f["not_modified"]] == [f"n{n}" for n in range(8)]
+
+
 def test_the_same_story_in_two_feeds_is_listed_once(
     tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
