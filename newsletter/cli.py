@@ -199,7 +199,7 @@ def fetch(config: Path | None, as_json: bool, strict: bool) -> None:
 
 
 def _fetch(workers: FetchWorkers, config: Path | None, *, as_json: bool, strict: bool) -> None:
-    from newsletter.feeds import health_notes
+    from newsletter.feeds import FetchOptions, health_notes
 
     settings = _settings(config)
     if not settings.feeds:
@@ -231,7 +231,7 @@ def _fetch(workers: FetchWorkers, config: Path | None, *, as_json: bool, strict:
                 saved.append((result, counts))
                 advance(result.source.name)
 
-            workers.fetch(settings.feeds, states, done)
+            workers.fetch(settings.feeds, states, done, FetchOptions.of(settings.fetch))
         states = store.feed_states()
         total = store.count()
     order = {source.name: index for index, source in enumerate(settings.feeds)}

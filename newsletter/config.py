@@ -39,6 +39,16 @@ class FeedSource:
 
 
 @dataclass(frozen=True, slots=True)
+class FetchLimits:
+    """How hard `newsletter fetch` may press on servers, and how long it waits for them."""
+
+    per_host: int = 8  # requests at once to one server: a browser makes 6, Scrapy 8
+    concurrency: int = 256  # requests at once in all
+    connect_timeout: float = 10.0  # seconds
+    read_timeout: float = 20.0  # seconds
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """The newsroom's settings, validated; paths are absolute."""
 
@@ -57,6 +67,7 @@ class Settings:
     archive_url: str
     authors: dict[str, Author] = field(default_factory=dict)
     feeds: tuple[FeedSource, ...] = ()
+    fetch: FetchLimits = field(default_factory=FetchLimits)
 
     @property
     def root(self) -> Path:
@@ -81,6 +92,7 @@ _KNOWN = {
     "authors": None,  # free keys, each a table
     "feeds": None,
     "delivery": {"unsubscribe_url"},
+    "fetch": {"per_host", "concurrency", "connect_timeout", "read_timeout"},
 }
 _AUTHOR_KEYS = {"name", "role", "bio"}
 _FEED_KEYS = {"name", "url"}
@@ -233,6 +245,50 @@ class _Checker:
             )
         return value
 
+    def number(
+        self, table: dict[str, Any], tname: str, key: str, default: float, *, top: int, whole: bool
+    ) -> float:
+        value = table.get(key)
+        if value is None:
+            return default
+        kind = "a whole number" if whole else "a number of seconds"
+        usable = isinstance(value, int) or (isinstance(value, float) and not whole)
+        if isinstance(value, bool) or not usable or not 0 < value <= top:
+            self.error(
+                f"expected {kind} above 0 and at most {top}, found {value!r}",
+                self.where.find(tname, key),
+                f"{tname}.{key}",
+                hint=f"the default is {default:g}",
+            )
+            return default
+        return float(value)
+
+    def limits(self) -> FetchLimits:
+        table = self.data.get("fetch", {})
+        defaults = FetchLimits()
+        if not isinstance(table, dict):
+            self.error("[fetch] must be a table", self.where.find("fetch"), "fetch")
+            return defaults
+        known = _KNOWN["fetch"]
+        assert known is not None
+        self.unknown(table, "fetch", known)
+        return FetchLimits(
+            per_host=int(
+                self.number(table, "fetch", "per_host", defaults.per_host, top=64, whole=True)
+            ),
+            concurrency=int(
+                self.number(
+                    table, "fetch", "concurrency", defaults.concurrency, top=1024, whole=True
+                )
+            ),
+            connect_timeout=self.number(
+                table, "fetch", "connect_timeout", defaults.connect_timeout, top=300, whole=False
+            ),
+            read_timeout=self.number(
+                table, "fetch", "read_timeout", defaults.read_timeout, top=300, whole=False
+            ),
+        )
+
     def unknown(self, table: dict[str, Any], tname: str, known: set[str], index: int = 0) -> None:
         for key in table:
             if key not in known:
@@ -344,6 +400,7 @@ class _Checker:
             archive_url=archive,
             authors=self.authors(),
             feeds=self.feeds(),
+            fetch=self.limits(),
         )
         if self.problems:
             raise ProblemsError(self.problems)

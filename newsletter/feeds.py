@@ -28,7 +28,7 @@ import certifi
 
 from newsletter import __version__
 from newsletter._httpx import httpx
-from newsletter.config import FeedSource
+from newsletter.config import FeedSource, FetchLimits
 from newsletter.models import Article, FeedState, ParsedFeed, Validators
 
 USER_AGENT = f"newsletter/{__version__} (+feed reader of a newsroom briefing)"
@@ -40,20 +40,33 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT = frozenset({301, 308})
 
 
+_LIMITS = FetchLimits()
+
+
 @dataclass(frozen=True, slots=True)
 class FetchOptions:
-    """The knobs of a fetch; the defaults suit a newsroom's few dozen feeds."""
+    """The knobs of a fetch: the limits in newsletter.toml's [fetch], and the rest."""
 
-    concurrency: int = 256
-    per_host: int = 8
-    connect_timeout: float = 10.0
-    read_timeout: float = 20.0
+    concurrency: int = _LIMITS.concurrency
+    per_host: int = _LIMITS.per_host
+    connect_timeout: float = _LIMITS.connect_timeout
+    read_timeout: float = _LIMITS.read_timeout
     attempts: int = 3
     backoff: float = 1.0  # seconds before the first retry; doubles each time
     max_retry_after: float = 60.0  # a server asking for a longer wait fails the feed for now
     max_redirects: int = 5
     max_bytes: int = 10 * 1024 * 1024
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+
+    @classmethod
+    def of(cls, limits: FetchLimits) -> FetchOptions:
+        """The default options with the settings' limits."""
+        return cls(
+            concurrency=limits.concurrency,
+            per_host=limits.per_host,
+            connect_timeout=limits.connect_timeout,
+            read_timeout=limits.read_timeout,
+        )
 
 
 @dataclass(frozen=True, slots=True)

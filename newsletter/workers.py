@@ -149,18 +149,22 @@ class FetchWorkers:
         sources: tuple[FeedSource, ...],
         states: Mapping[str, FeedState],
         on_done: Callable[[FeedResult], None] | None = None,
+        options: FetchOptions | None = None,
     ) -> list[FeedResult]:
         """Fetch and parse every feed; `on_done` runs here as each one finishes.
 
-        Results come back in the sources' order, as from `feeds.run_fetch`.
+        `options` (the settings' limits, say) replace those the workers were made with; the
+        number of workers stays. Results come back in the sources' order, as from
+        `feeds.run_fetch`.
         """
+        options = replace(options or self.options, workers=self.options.workers)
         if len(self.workers) < 2 or len(sources) < MIN_FEEDS:
-            return run_fetch(sources, states, on_done, self.options)
-        dealt, per_host = shares(sources, states, len(self.workers), self.options.per_host)
+            return run_fetch(sources, states, on_done, options)
+        dealt, per_host = shares(sources, states, len(self.workers), options.per_host)
         share_options = replace(
-            self.options,
+            options,
             per_host=per_host,
-            concurrency=max(1, self.options.concurrency // len(self.workers)),
+            concurrency=max(1, options.concurrency // len(self.workers)),
         )
         pending: dict[Connection, list[FeedSource]] = {}
         orphans: list[FeedSource] = []
@@ -191,6 +195,6 @@ class FetchWorkers:
                 if on_done is not None:
                     on_done(message)
         if orphans:
-            for result in run_fetch(tuple(orphans), states, on_done, self.options):
+            for result in run_fetch(tuple(orphans), states, on_done, options):
                 results[result.source.name] = result
         return [results[source.name] for source in sources]

@@ -72,6 +72,29 @@ def test_all_feed_mistakes_at_once(tmp_path: Path) -> None:
     ]
 
 
+def test_fetch_limits_are_read_and_checked(tmp_path: Path) -> None:
+    head = '[newsletter]\nname = "B"\nfrom = "b@example.org"\n'
+    path = tmp_path / "newsletter.toml"
+    path.write_text(head + "[fetch]\nper_host = 4\nread_timeout = 7.5\n", encoding="utf-8")
+    limits = load_settings(path).fetch
+    assert (limits.per_host, limits.concurrency, limits.read_timeout) == (4, 256, 7.5)
+    report = _report(
+        tmp_path,
+        head + '[fetch]\nper_host = 0\nconcurrency = 2.5\nread_timeout = "20"\nper_hots = 3\n',
+    )
+    assert [line for line in report.splitlines() if ": error: " in line] == [
+        "newsletter.toml:5:1: error: fetch.per_host: expected a whole number above 0 and at "
+        "most 64, found 0",
+        "newsletter.toml:6:1: error: fetch.concurrency: expected a whole number above 0 and at "
+        "most 1024, found 2.5",
+        "newsletter.toml:7:1: error: fetch.read_timeout: expected a number of seconds above 0 "
+        "and at most 300, found '20'",
+        "newsletter.toml:8:1: error: fetch: unknown key 'per_hots'",
+    ]
+    assert "  hint: the default is 8" in report
+    assert "  hint: did you mean 'per_host'? known keys: concurrency, connect_timeout" in report
+
+
 def test_missing_settings_file(tmp_path: Path) -> None:
     with pytest.raises(ProblemsError) as caught:
         load_settings(tmp_path / "newsletter.toml")

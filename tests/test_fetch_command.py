@@ -100,6 +100,19 @@ def test_a_fetch_shared_by_worker_processes_reports_and_stores_like_one(
     assert [f["name"] for f in again["feeds"] if f["not_modified"]] == [f"n{n}" for n in range(8)]
 
 
+def test_the_fetch_limits_in_the_settings_apply(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    feed_server.routes["/slow"] = Route(_rss(_item("Late", "/late", 24)), delay=1.5)
+    _settings(tmp_path, feed_server, {"slow": "/slow"})
+    with (tmp_path / "newsletter.toml").open("a", encoding="utf-8") as settings:
+        settings.write("[fetch]\nread_timeout = 0.3\n")
+    report = json.loads(run("fetch", "--json").output)
+    assert report["feeds"][0]["problem"] == "the server took too long to answer (timeout)"
+    assert report["feeds"][0]["seconds"] < 1.0
+
+
 def test_the_same_story_in_two_feeds_is_listed_once(
     tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
