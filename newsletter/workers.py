@@ -84,11 +84,9 @@ def shares(
         by_host.setdefault(host_of(source, states), []).append(source)
     dealt: list[list[FeedSource]] = [[] for _ in range(count)]
     if per_host >= count:
-        turn = 0
-        for feeds in by_host.values():
-            for source in feeds:
-                dealt[turn % count].append(source)
-                turn += 1
+        by_host_order = (source for feeds in by_host.values() for source in feeds)
+        for turn, source in enumerate(by_host_order):
+            dealt[turn % count].append(source)
         return dealt, per_host // count
     for feeds in sorted(by_host.values(), key=len, reverse=True):
         min(dealt, key=len).extend(feeds)

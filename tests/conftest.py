@@ -38,6 +38,16 @@ def run(*args: str) -> Result:
     return CliRunner(env={"COLUMNS": "200"}).invoke(cli, list(args), catch_exceptions=False)
 
 
+def one_story_feed(title: str, path: str) -> bytes:
+    """An RSS feed with one dated story, linked at https://example.org + `path`."""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>x</title>'
+        f"<link>https://example.org/</link><item><title>{title}</title>"
+        f"<link>https://example.org{path}</link>"
+        "<pubDate>Tue, 24 Nov 2026 10:00:00 +0000</pubDate></item></channel></rss>"
+    ).encode()
+
+
 @dataclass
 class Route:
     """What the test server answers for one path."""

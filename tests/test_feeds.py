@@ -14,7 +14,7 @@ from newsletter.config import FeedSource
 from newsletter.entries import html_to_text, parse_feed, sanitise_html
 from newsletter.feeds import FeedResult, FetchOptions, _connect_problem, fetch_feeds
 from newsletter.models import FeedState, Span, Validators
-from tests.conftest import FeedServer, Route
+from tests.conftest import FeedServer, Route, one_story_feed
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>T</title><link>https://example.org/</link>
@@ -51,15 +51,6 @@ def _fetch(
     options: FetchOptions = FAST,
 ) -> list[FeedResult]:
     return asyncio.run(fetch_feeds(sources, states or {}, options=options))
-
-
-def _rss(title: str, path: str) -> bytes:
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>x</title>'
-        f"<link>https://example.org/</link><item><title>{title}</title>"
-        f"<link>https://example.org{path}</link>"
-        "<pubDate>Tue, 24 Nov 2026 10:00:00 +0000</pubDate></item></channel></rss>"
-    ).encode()
 
 
 def test_parse_normalises_links_dates_and_sanitises_summaries() -> None:
@@ -216,12 +207,14 @@ def test_a_body_over_the_cap_is_not_read(feed_server: FeedServer) -> None:
 
 
 def test_a_wrong_charset_header_does_not_garble_the_text(feed_server: FeedServer) -> None:
-    body = _rss("Kabul’s Café Reopens — زمستان", "/c/1")
+    body = one_story_feed("Kabul’s Café Reopens — زمستان", "/c/1")
     feed_server.routes["/latin"] = Route(
         body, headers={"Content-Type": "application/rss+xml; charset=ISO-8859-1"}
     )
     feed_server.routes["/cp1252"] = Route(
-        _rss("Café", "/c/2").replace(b"utf-8", b"windows-1252").replace("é".encode(), b"\xe9"),
+        one_story_feed("Café", "/c/2")
+        .replace(b"utf-8", b"windows-1252")
+        .replace("é".encode(), b"\xe9"),
         headers={"Content-Type": "text/xml"},
     )
     latin, legacy = _fetch(
@@ -291,8 +284,10 @@ def test_a_feed_waiting_for_its_busy_host_does_not_hold_up_other_hosts(
     feed_server: FeedServer,
 ) -> None:
     for number in range(3):
-        feed_server.routes[f"/slow{number}"] = Route(_rss("Slow", f"/slow/{number}"), delay=0.5)
-    feed_server.routes["/quick"] = Route(_rss("Quick", "/quick"))
+        feed_server.routes[f"/slow{number}"] = Route(
+            one_story_feed("Slow", f"/slow/{number}"), delay=0.5
+        )
+    feed_server.routes["/quick"] = Route(one_story_feed("Quick", "/quick"))
     slow = [_source(feed_server, f"/slow{n}", f"slow{n}") for n in range(3)]
     # The same server under another name: a second host, with slots of its own.
     quick = FeedSource(

@@ -11,25 +11,16 @@ from newsletter.config import FeedSource
 from newsletter.feeds import FeedResult, FetchOptions, run_fetch
 from newsletter.models import Span
 from newsletter.workers import MIN_FEEDS, FetchWorkers, shares
-from tests.conftest import FeedServer, Route
+from tests.conftest import FeedServer, Route, one_story_feed
 
 OPTIONS = FetchOptions(workers=2, backoff=0.05, read_timeout=2.0, connect_timeout=2.0)
-
-
-def _rss(title: str, path: str) -> bytes:
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>x</title>'
-        f"<link>https://example.org/</link><item><title>{title}</title>"
-        f"<link>https://example.org{path}</link>"
-        "<pubDate>Tue, 24 Nov 2026 10:00:00 +0000</pubDate></item></channel></rss>"
-    ).encode()
 
 
 def _sources(server: FeedServer, count: int) -> tuple[FeedSource, ...]:
     """`count` feeds, alternately on 127.0.0.1 and on localhost (two hosts, one server)."""
     sources = []
     for number in range(count):
-        server.routes[f"/w{number}"] = Route(_rss(f"Story {number}", f"/s/{number}"))
+        server.routes[f"/w{number}"] = Route(one_story_feed(f"Story {number}", f"/s/{number}"))
         base = server.base if number % 2 else server.base.replace("127.0.0.1", "localhost")
         sources.append(FeedSource(f"w{number}", f"{base}/w{number}", Span(Path("x"), 1, 1)))
     return tuple(sources)
