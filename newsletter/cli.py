@@ -21,8 +21,9 @@ from newsletter import __version__
 from newsletter.config import DAYS, Settings, find_config, load_settings
 from newsletter.errors import NewsletterError, Problem, ProblemsError, format_problems
 from newsletter.files import write_atomic
-from newsletter.models import Article
+from newsletter.models import Article, FeedState
 from newsletter.store import SaveCounts, Store, fetch_lock
+from newsletter.untrusted import terminal_text
 from newsletter.week import local_time, week_bounds
 
 # rich and httpx are imported by the commands that use them: a `--json` fetch run by
@@ -30,11 +31,20 @@ from newsletter.week import local_time, week_bounds
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from newsletter.feeds import FeedResult
     from newsletter.workers import FetchWorkers
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _cell(value: str, style: str = "") -> Text:
+    """Text for a table cell: feed-supplied strings are data, never rich markup, and their
+    control characters are shown as escapes, never sent to the terminal."""
+    from rich.text import Text
+
+    return Text(terminal_text(value), style=style)
 
 
 def _console(stderr: bool = False) -> Console:
@@ -63,7 +73,11 @@ def _progress_bar(total: int, *, enabled: bool) -> Iterator[Callable[[str], None
     )
     with progress:
         task = progress.add_task("", total=total)
-        yield lambda description: progress.update(task, advance=1, description=description)
+        from rich.markup import escape
+
+        yield lambda description: progress.update(
+            task, advance=1, description=escape(terminal_text(description))
+        )
 
 
 def _handle_errors(func: F) -> F:
@@ -82,7 +96,7 @@ def _handle_errors(func: F) -> F:
         except (click.ClickException, click.exceptions.Exit, KeyboardInterrupt):
             raise
         except Exception as exc:
-            if click.get_current_context().find_root().params.get("debug"):
+            if _debugging():
                 raise
             click.echo(
                 f"internal error: {type(exc).__name__}: {exc}\n"
@@ -153,8 +167,8 @@ def _status(result: FeedResult) -> str:
 
 
 def _health_table(rows: list[tuple[FeedResult, SaveCounts, tuple[str, ...]]]) -> Table:
-    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="Feed health", title_justify="left")
     table.add_column("feed", no_wrap=True)
@@ -164,16 +178,16 @@ def _health_table(rows: list[tuple[FeedResult, SaveCounts, tuple[str, ...]]]) ->
     table.add_column("time", justify="right")
     table.add_column("problem")
     for result, counts, notes in rows:
-        said = [f"[red]{escape(result.problem)}[/red]"] if result.problem else []
-        said += [f"[yellow]{escape(note)}[/yellow]" for note in notes]
+        said = [_cell(result.problem, "red")] if result.problem else []
+        said += [_cell(note, "yellow") for note in notes]
         table.add_row(
-            result.source.name,
+            _cell(result.source.name),
             str(counts.new),
             str(counts.updated),
             str(counts.unchanged),
             _status(result),
             f"{result.elapsed:.2f}s",
-            "; ".join(said),
+            Text("; ").join(said),
         )
     return table
 
@@ -214,33 +228,41 @@ def _fetch(workers: FetchWorkers, config: Path | None, *, as_json: bool, strict:
         )
     saved: list[tuple[FeedResult, SaveCounts]] = []
     now = datetime.now(UTC)
+    order = tuple(source.name for source in settings.feeds)
     with fetch_lock(settings.store), Store(settings.store) as store:
         states = store.feed_states()
         with _progress_bar(len(settings.feeds), enabled=not as_json) as advance:
 
             def done(result: FeedResult) -> None:
-                counts = store.save_feed(
-                    name=result.source.name,
-                    url=result.source.url,
-                    articles=result.articles,
-                    status=result.status,
-                    validators=result.validators,
-                    problem=result.problem,
-                    moved_to=result.moved_to,
-                )
+                try:
+                    counts = store.save_feed(
+                        name=result.source.name,
+                        url=result.source.url,
+                        articles=result.articles,
+                        status=result.status,
+                        validators=result.validators,
+                        problem=result.problem,
+                        moved_to=result.moved_to,
+                        feed_order=order,
+                    )
+                except Exception as exc:  # this feed's articles are lost, not the others'
+                    from newsletter.feeds import stored_nothing
+
+                    result = stored_nothing(result, exc)
+                    counts = SaveCounts(0, 0, 0)
                 saved.append((result, counts))
                 advance(result.source.name)
 
             workers.fetch(settings.feeds, states, done, FetchOptions.of(settings.fetch))
         states = store.feed_states()
         total = store.count()
-    order = {source.name: index for index, source in enumerate(settings.feeds)}
+    position = {name: index for index, name in enumerate(order)}
     rows = sorted(
         (
-            (result, counts, health_notes(result, states[result.source.name].newest, now))
+            (result, counts, health_notes(result, _newest(states, result), now))
             for result, counts in saved
         ),
-        key=lambda row: order[row[0].source.name],
+        key=lambda row: position[row[0].source.name],
     )
     failed = [result for result, _, _ in rows if result.problem]
     if as_json:
@@ -273,8 +295,21 @@ def _fetch(workers: FetchWorkers, config: Path | None, *, as_json: bool, strict:
             + (f", {len(failed)} failed" if failed else "")
             + "."
         )
+    if _debugging():
+        for result in failed:
+            if result.debug:
+                click.echo(f"--- {terminal_text(result.source.name)} ---\n{result.debug}", err=True)
     if failed and strict:
         sys.exit(1)
+
+
+def _newest(states: dict[str, FeedState], result: FeedResult) -> datetime | None:
+    state = states.get(result.source.name)
+    return state.newest if state else None
+
+
+def _debugging() -> bool:
+    return bool(click.get_current_context().find_root().params.get("debug"))
 
 
 # -- articles -----------------------------------------------------------------------------------
@@ -345,7 +380,10 @@ def articles(
     for article in found:
         when = local_time(article.published, settings.timezone) if article.published else ""
         table.add_row(
-            article.id, article.feed, when + ("*" if article.date_is_guess else ""), article.title
+            article.id,
+            _cell(article.feed),
+            when + ("*" if article.date_is_guess else ""),
+            _cell(article.title),
         )
     _console().print(table)
     if empty:

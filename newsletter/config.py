@@ -46,6 +46,9 @@ class FetchLimits:
     concurrency: int = 256  # requests at once in all
     connect_timeout: float = 10.0  # seconds
     read_timeout: float = 20.0  # seconds
+    # A whole feed's time, redirects and retries included, once its first request is sent:
+    # a server that drips a byte every few seconds never trips the read timeout.
+    deadline: float = 60.0  # seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +95,7 @@ _KNOWN = {
     "authors": None,  # free keys, each a table
     "feeds": None,
     "delivery": {"unsubscribe_url"},
-    "fetch": {"per_host", "concurrency", "connect_timeout", "read_timeout"},
+    "fetch": {"per_host", "concurrency", "connect_timeout", "read_timeout", "deadline"},
 }
 _AUTHOR_KEYS = {"name", "role", "bio"}
 _FEED_KEYS = {"name", "url"}
@@ -286,6 +289,9 @@ class _Checker:
             ),
             read_timeout=self.number(
                 table, "fetch", "read_timeout", defaults.read_timeout, top=300, whole=False
+            ),
+            deadline=self.number(
+                table, "fetch", "deadline", defaults.deadline, top=3600, whole=False
             ),
         )
 

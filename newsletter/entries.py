@@ -12,8 +12,9 @@ from __future__ import annotations
 import functools
 import html
 import re
+from collections import Counter
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
@@ -23,7 +24,21 @@ from feedparser import mixin as _mixin
 from feedparser.namespaces import mediarss as _mediarss
 
 from newsletter.models import Article, Image, ParsedFeed
+from newsletter.untrusted import clean_text
 from newsletter.urls import canonical_url, id_of_canonical
+
+# Bounds on what one entry may cost. A long article is some 50 KB of HTML; nh3's time grows
+# with the square of the nesting depth (16,000 levels: 0.8 s), while real markup nests a
+# dozen levels at most.
+MAX_HTML_CHARS = 200_000
+MAX_DEPTH = 64
+MAX_TITLE_CHARS = 1_000
+MAX_FIELD_CHARS = 500  # author, image alt, a category
+MAX_CATEGORIES = 30
+# Dates a feed may give: CMSs write year 1 for "no date", and a story from next month is a
+# typo. Outside the window an entry counts as undated.
+EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
+AHEAD = timedelta(days=2)
 
 
 def _start_media_description(parser: Any, attrs: dict[str, str]) -> None:
@@ -61,22 +76,85 @@ _SUMMARY_TAGS = {
     "strong",
     "ul",
 }
-_SUMMARY_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"}}
+# `style` is let through on images only to recognise CSS-sized tracking pixels; it is removed
+# from every image that is kept.
+_SUMMARY_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height", "style"}}
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_ATTR = re.compile(r'\b(src|alt|width|height)\s*=\s*"([^"]*)"', re.IGNORECASE)
+_ATTR = re.compile(r'\b(src|alt|width|height|style)\s*=\s*"([^"]*)"', re.IGNORECASE)
+_STYLE_ATTR = re.compile(r'\s+style="[^"]*"')
+_PIXEL_STYLE = re.compile(
+    r"(?:^|;)\s*(?:(?:max-)?(?:width|height)\s*:\s*[0-2](?:\.\d+)?(?:px)?\s*(?:!important)?\s*(?:;|$)"
+    r"|display\s*:\s*none|visibility\s*:\s*hidden)",
+    re.IGNORECASE,
+)
+# Any tag, for counting depth in untrusted markup (before it is sanitised).
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
+# Any tag of markup nh3 has already written (attributes double-quoted, `<` escaped in text).
+_SAFE_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
+    | {"source", "track", "wbr"}
+)
 _BLOCK_END = re.compile(r"</(p|li|div|h\d|blockquote)>|<br\s*/?>", re.IGNORECASE)
 _SINGLE_BYTE = re.compile(r"^(iso-8859-\d+|latin-?1|windows-125\d|cp125\d|us-ascii|ascii)$", re.I)
 
 
+def _pixel_size(value: object) -> bool:
+    """True for a width or height of 2 pixels or less, however it is written ("1", "1px")."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*", str(value or ""))
+    return match is not None and float(match.group(1)) <= 2
+
+
 def _is_tracking_pixel(attributes: Mapping[str, str]) -> bool:
-    return attributes.get("width") in {"0", "1"} or attributes.get("height") in {"0", "1"}
+    return (
+        _pixel_size(attributes.get("width"))
+        or _pixel_size(attributes.get("height"))
+        or bool(_PIXEL_STYLE.search(attributes.get("style", "")))
+    )
+
+
+def bound_html(fragment: str, max_chars: int = MAX_HTML_CHARS, max_depth: int = MAX_DEPTH) -> str:
+    """Untrusted HTML cut to `max_chars`, with every tag nested deeper than `max_depth`
+    dropped (its text kept), in one pass: what reaches the sanitiser is bounded in both."""
+    fragment = fragment[:max_chars]
+    if fragment.count("<") <= max_depth:
+        return fragment  # cannot nest deeper than it has tags
+    out: list[str] = []
+    stack: list[tuple[str, bool]] = []  # open elements: (name, whether its tag was kept)
+    open_names: Counter[str] = Counter()
+    position = 0
+    for match in _TAG.finditer(fragment):
+        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
+        keep = True
+        if closing:
+            if open_names[name]:
+                # Close it and whatever was left open inside it; each element is popped once.
+                while stack:
+                    top, kept = stack.pop()
+                    open_names[top] -= 1
+                    if top == name:
+                        keep = kept
+                        break
+            else:
+                keep = False  # closes nothing: the sanitiser would drop it anyway
+        elif name not in _VOID and not self_closing:
+            keep = len(stack) < max_depth
+            stack.append((name, keep))
+            open_names[name] += 1
+        if not keep:
+            out.append(fragment[position : match.start()])
+            position = match.end()
+    if not out:
+        return fragment
+    out.append(fragment[position:])
+    return "".join(out)
 
 
 def sanitise_html(fragment: str) -> str:
     """Untrusted HTML from a feed → a small safe subset (no script, style, events, iframes,
-    javascript:/data: URLs, tracking pixels)."""
+    javascript:/data: URLs, tracking pixels), bounded in size and depth first."""
     cleaned = nh3.clean(
-        fragment,
+        bound_html(clean_text(fragment[:MAX_HTML_CHARS])),
         tags=_SUMMARY_TAGS,
         attributes=_SUMMARY_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
@@ -86,30 +164,51 @@ def sanitise_html(fragment: str) -> str:
 
     # nh3 has normalised every attribute to double quotes, so this pattern is reliable here.
     def drop_pixels(match: re.Match[str]) -> str:
-        attrs = {k.lower(): v for k, v in _ATTR.findall(match.group(0))}
-        return "" if _is_tracking_pixel(attrs) or "src" not in attrs else match.group(0)
+        attrs = {k.lower(): html.unescape(v) for k, v in _ATTR.findall(match.group(0))}
+        if _is_tracking_pixel(attrs) or "src" not in attrs:
+            return ""
+        return _STYLE_ATTR.sub("", match.group(0))
 
-    return _IMG.sub(drop_pixels, cleaned).strip()
+    return clean_text(_IMG.sub(drop_pixels, cleaned).strip())
 
 
-def html_to_text(fragment: str) -> str:
-    """Plain text of an HTML fragment: tags removed, entities decoded, whitespace collapsed."""
+def html_to_text(fragment: str, max_chars: int = MAX_HTML_CHARS) -> str:
+    """Plain text of an untrusted HTML fragment: tags removed, entities decoded, control
+    characters dropped, whitespace collapsed."""
     if "<" not in fragment and "&" not in fragment:  # most titles: skip the sanitiser
+        return clean_text(" ".join(fragment[:max_chars].split()))
+    spaced = _BLOCK_END.sub(" ", bound_html(clean_text(fragment[:max_chars]), max_chars))
+    return clean_text(" ".join(html.unescape(nh3.clean(spaced, tags=set())).split()))
+
+
+def safe_html_to_text(fragment: str) -> str:
+    """Plain text of HTML that `sanitise_html` wrote: no second pass through the sanitiser,
+    since its output is well-formed and its attributes quoted."""
+    if "<" not in fragment and "&" not in fragment:
         return " ".join(fragment.split())
-    spaced = _BLOCK_END.sub(" ", fragment)
-    return " ".join(html.unescape(nh3.clean(spaced, tags=set())).split())
+    spaced = _SAFE_TAG.sub("", _BLOCK_END.sub(" ", fragment))
+    return clean_text(" ".join(html.unescape(spaced).split()))
 
 
-def _date(entry: Mapping[str, Any]) -> datetime | None:
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _date(entry: Mapping[str, Any], now: datetime) -> tuple[datetime | None, str]:
+    """The entry's date, or None with the implausible date it gave ("" when it gave none)."""
+    refused = ""
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
         if value:
             try:
                 year, month, day, hour, minute, second = (int(v) for v in value[:6])
-                return datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
-            except (TypeError, ValueError):
+                when = datetime(year, month, day, hour, minute, min(second, 59), tzinfo=UTC)
+            except (TypeError, ValueError, OverflowError):
                 continue
-    return None
+            if EARLIEST <= when <= now + AHEAD:
+                return when, ""
+            refused = refused or f"{year:04d}-{month:02d}-{day:02d}"
+    return None, refused
 
 
 def _int(value: object) -> int | None:
@@ -121,15 +220,17 @@ def _int(value: object) -> int | None:
 
 
 def _http(url: object) -> str:
-    text = str(url or "").strip()
-    return text if text.startswith(("http://", "https://")) else ""
+    text = clean_text(str(url or "")).strip()
+    return text if len(text) <= 2_000 and text.startswith(("http://", "https://")) else ""
 
 
 def _image(entry: Mapping[str, Any], summary_html: str) -> Image | None:
-    alt = html_to_text(str(entry.get("media_description", "") or ""))
+    alt = _cut(html_to_text(str(entry.get("media_description", "") or "")), MAX_FIELD_CHARS)
     for key in ("media_content", "media_thumbnail"):
         for media in entry.get(key, []) or []:
-            if not isinstance(media, Mapping):
+            if not isinstance(media, Mapping) or _is_tracking_pixel(
+                {"width": str(media.get("width", "")), "height": str(media.get("height", ""))}
+            ):
                 continue
             url = _http(media.get("url"))
             kind = str(media.get("medium", "") or media.get("type", "") or "image")
@@ -148,7 +249,7 @@ def _image(entry: Mapping[str, Any], summary_html: str) -> Image | None:
         if _http(attrs.get("src")):
             return Image(
                 _http(attrs.get("src")),
-                attrs.get("alt", "") or alt,
+                _cut(attrs.get("alt", ""), MAX_FIELD_CHARS) or alt,
                 "",
                 _int(attrs.get("width")),
                 _int(attrs.get("height")),
@@ -200,41 +301,56 @@ def _fix_charset(data: bytes, headers: dict[str, str]) -> None:
     headers["content-type"] = content_type[: match.start()].strip() or "application/xml"
 
 
+_LANG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
+
+
+def _lang(value: object) -> str | None:
+    text = str(value or "").strip()
+    return text if _LANG.fullmatch(text) else None
+
+
 def _article(
     entry: Mapping[str, Any], feed_name: str, feed_lang: str | None, now: datetime
-) -> Article | str:
+) -> tuple[Article | str, str]:
+    """The entry as an article (or why it gives none), and an implausible date it gave."""
     link = _http(entry.get("link"))
     if not link:
-        return "no http(s) link"
-    title = html_to_text(str(entry.get("title", "") or "")) or "(untitled)"
+        return "no http(s) link", ""
+    title = _cut(
+        html_to_text(str(entry.get("title", "") or ""), 8 * MAX_TITLE_CHARS), MAX_TITLE_CHARS
+    )
     summary_html = _absolute_links(sanitise_html(_summary(entry)), link)
-    published = _date(entry)
+    published, refused = _date(entry, now)
     tags = tuple(
         dict.fromkeys(
-            str(t.get("term", "")).strip()
-            for t in entry.get("tags", []) or []
+            _cut(clean_text(" ".join(str(t.get("term", "") or "").split())), MAX_FIELD_CHARS)
+            for t in (entry.get("tags", []) or [])[: 4 * MAX_CATEGORIES]
             if isinstance(t, Mapping) and str(t.get("term", "") or "").strip()
         )
-    )
+    )[:MAX_CATEGORIES]
     lang = None
     detail = entry.get("title_detail")
-    if isinstance(detail, Mapping) and detail.get("language"):
-        lang = str(detail["language"])
+    if isinstance(detail, Mapping):
+        lang = _lang(detail.get("language"))
     url = canonical_url(link)
-    return Article(
+    author = _cut(
+        html_to_text(str(entry.get("author", "") or ""), 8 * MAX_FIELD_CHARS), MAX_FIELD_CHARS
+    )
+    article = Article(
         id=id_of_canonical(url),
         url=url,
-        title=title,
+        title=title or "(untitled)",
         feed=feed_name,
         published=published or now,
         summary_html=summary_html,
-        summary_text=html_to_text(summary_html),
-        author=html_to_text(str(entry.get("author", "") or "")) or None,
+        summary_text=safe_html_to_text(summary_html),
+        author=author or None,
         image=_image(entry, summary_html),
         lang=lang or feed_lang,
         categories=tags,
         date_is_guess=published is None,
     )
+    return article, refused
 
 
 def parse_feed(
@@ -276,16 +392,20 @@ def parse_feed(
         if not feed_info:
             return ParsedFeed((), problem="not a feed: no RSS or Atom found")
         return ParsedFeed((), notes=("the feed has no entries",))
-    feed_lang = str(feed_info.get("language", "") or "") or None
+    feed_lang = _lang(feed_info.get("language"))
     articles: dict[str, Article] = {}
     first_seen_at: dict[str, int] = {}
     skipped: list[str] = []
+    implausible: list[str] = []
     for number, entry in enumerate(entries, start=1):
         try:
-            result = _article(entry, feed_name, feed_lang, now)
+            result, refused = _article(entry, feed_name, feed_lang, now)
         except Exception as exc:  # one broken entry must not cost the rest of the feed
-            skipped.append(f"entry {number}: could not be read ({type(exc).__name__}: {exc})")
+            detail = clean_text(str(exc))[:200]
+            skipped.append(f"entry {number}: could not be read ({type(exc).__name__}: {detail})")
             continue
+        if refused and not isinstance(result, str):
+            implausible.append(f"{refused} (entry {number})")
         if isinstance(result, str):
             skipped.append(f"entry {number}: {result}")
             continue
@@ -295,6 +415,13 @@ def parse_feed(
         first_seen_at[result.id] = number
         articles[result.id] = result
     notes = []
-    if articles and all(a.date_is_guess for a in articles.values()):
+    if implausible:
+        shown = ", ".join(implausible[:3]) + (", …" if len(implausible) > 3 else "")
+        gives = "entry gives a date" if len(implausible) == 1 else "entries give dates"
+        notes.append(
+            f"{len(implausible)} {gives} before {EARLIEST.year} or in the future: {shown}; "
+            "treated as undated"
+        )
+    if articles and all(a.date_is_guess for a in articles.values()) and not implausible:
         notes.append("the feed gives no dates; articles are dated when first seen")
     return ParsedFeed(tuple(articles.values()), tuple(skipped), None, tuple(notes), len(entries))

@@ -1,12 +1,13 @@
 """Stage 1, the feed reader: feed sources → bytes (httpx, or disk) → `entries.parse_feed`.
 
 An async httpx client fetches many feeds at once, with a limit overall and per host, connect
-and read timeouts, retries with backoff on connection errors, 429 and 5xx (honouring
-Retry-After), redirects followed by hand so that a permanent move is recorded and used next
-time, conditional GET, and a cap on body size. Each feed is parsed as soon as it arrives, in
-the same process; `workers` spreads the feeds over one such process per core. Every failure
-becomes a plain-words problem on that feed's `FeedResult`; one broken feed never stops the
-others.
+and read timeouts, a deadline for each whole feed, retries with backoff on connection errors,
+429 and 5xx (honouring Retry-After), redirects followed by hand so that a permanent move is
+recorded and used next time, conditional GET, and a cap on the body's size that holds through
+every layer of compression as the bytes stream in. Each feed is parsed as soon as it arrives,
+in the same process; `workers` spreads the feeds over one such process per core. Every failure
+becomes a plain-words problem on that feed's `FeedResult`, an unexpected one too (reported as
+a bug); one broken feed never stops the others.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ import random
 import socket
 import ssl
 import time
+import traceback
+import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import certifi
@@ -30,11 +34,16 @@ from newsletter import __version__
 from newsletter._httpx import httpx
 from newsletter.config import FeedSource, FetchLimits
 from newsletter.models import Article, FeedState, ParsedFeed, Validators
+from newsletter.untrusted import clean_text
 
 USER_AGENT = f"newsletter/{__version__} (+feed reader of a newsroom briefing)"
 ACCEPT = (
     "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
+# Only what `_Decoder` undoes (httpx would also offer br and zstd when those are installed).
+ACCEPT_ENCODING = "gzip, deflate"
+_CHUNK = 64 * 1024  # the most one step of decompression may produce
+_MAX_LAYERS = 3  # "gzip, gzip" has a use (rarely); a deeper stack is a bomb
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT = frozenset({301, 308})
@@ -51,6 +60,7 @@ class FetchOptions:
     per_host: int = _LIMITS.per_host
     connect_timeout: float = _LIMITS.connect_timeout
     read_timeout: float = _LIMITS.read_timeout
+    deadline: float = _LIMITS.deadline
     attempts: int = 3
     backoff: float = 1.0  # seconds before the first retry; doubles each time
     max_retry_after: float = 60.0  # a server asking for a longer wait fails the feed for now
@@ -66,6 +76,7 @@ class FetchOptions:
             per_host=limits.per_host,
             connect_timeout=limits.connect_timeout,
             read_timeout=limits.read_timeout,
+            deadline=limits.deadline,
         )
 
 
@@ -84,6 +95,7 @@ class FeedResult:
     notes: tuple[str, ...] = ()  # worth knowing, not failures (a permanent move, no dates)
     moved_to: str | None = None  # the new address after a permanent redirect
     attempts: int = 1
+    debug: str | None = None  # the traceback of a bug met while reading it, for --debug
 
 
 class _Failed(Exception):
@@ -91,6 +103,71 @@ class _Failed(Exception):
         super().__init__(problem)
         self.problem = problem
         self.status = status
+
+
+class _Decoder:
+    """Undoes the Content-Encoding layers as the body streams in, in steps of at most
+    `_CHUNK` bytes at every layer, and stops the moment the decoded size passes the cap: a
+    few KB of "gzip, gzip" that would expand to gigabytes never takes more than the cap."""
+
+    def __init__(self, header: str, cap: int, too_big: str) -> None:
+        codings = [c.strip().lower() for c in header.split(",") if c.strip()]
+        self.layers: list[Any] = []
+        for coding in reversed(codings):  # the last one applied is undone first
+            if coding == "identity":
+                continue
+            if coding in {"gzip", "x-gzip"}:
+                self.layers.append(zlib.decompressobj(16 + zlib.MAX_WBITS))
+            elif coding == "deflate":
+                self.layers.append(None)  # zlib-wrapped or raw: decided by its first bytes
+            else:
+                raise _Failed(
+                    f"the server compressed the feed as '{clean_text(coding)[:40]}', "
+                    "which we did not ask for and cannot read"
+                )
+        if len(self.layers) > _MAX_LAYERS:
+            raise _Failed(
+                f"the server compressed the feed {len(self.layers)} times over; not read "
+                "(a compression bomb, or a broken server)"
+            )
+        self.cap = cap
+        self.too_big = too_big
+        self.size = 0
+        self.parts: list[bytes] = []
+
+    def feed(self, data: bytes) -> None:
+        """Decode the next bytes of the body."""
+        try:
+            self._push(0, data)
+        except zlib.error as exc:
+            raise _Failed(f"the feed's compressed bytes are damaged ({exc})") from None
+
+    def result(self) -> bytes:
+        """The whole decoded body."""
+        return b"".join(self.parts)
+
+    def _push(self, level: int, data: bytes) -> None:
+        if level == len(self.layers):
+            self.size += len(data)
+            if self.size > self.cap:
+                raise _Failed(self.too_big)
+            self.parts.append(data)
+            return
+        layer = self.layers[level]
+        if layer is None:
+            # RFC 9110's deflate is zlib-wrapped; many servers send it raw.
+            wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            layer = self.layers[level] = zlib.decompressobj(
+                zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS
+            )
+        while True:
+            chunk = layer.decompress(data, _CHUNK)
+            data = layer.unconsumed_tail
+            if chunk:
+                self._push(level + 1, chunk)
+            # Less than a full step and no input left: zlib has given all it has.
+            if not data and len(chunk) < _CHUNK:
+                return
 
 
 @dataclass(slots=True)
@@ -149,6 +226,27 @@ def _retry_after(headers: httpx.Headers) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+def _quote(url: str) -> str:
+    """An address from a server, short and clean enough to show in the health table."""
+    text = clean_text(url)
+    return text if len(text) <= 100 else text[:99] + "…"
+
+
+class _Clock:
+    """A feed's deadline: it starts when the feed's first request is sent (not while it
+    waits for a free slot behind other feeds) and covers its redirects and retries."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.started: float | None = None
+
+    def deadline(self) -> float:
+        """The event loop time by which the feed must be done."""
+        if self.started is None:
+            self.started = asyncio.get_running_loop().time()
+        return self.started + self.seconds
+
+
 class _Fetcher:
     """One small httpx client per host, under one overall limit.
 
@@ -184,7 +282,11 @@ class _Fetcher:
                     self.options.read_timeout, connect=self.options.connect_timeout
                 ),
                 limits=limits,
-                headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
+                headers={
+                    "User-Agent": USER_AGENT,
+                    "Accept": ACCEPT,
+                    "Accept-Encoding": ACCEPT_ENCODING,
+                },
                 trust_env=False,
                 verify=tls,
             )
@@ -195,35 +297,56 @@ class _Fetcher:
         """Close every client."""
         await asyncio.gather(*(client.aclose() for client, _ in self.clients.values()))
 
-    async def _once(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, bytes]:
+    async def _once(
+        self, url: str, headers: dict[str, str], clock: _Clock
+    ) -> tuple[httpx.Response, bytes]:
         """One request, body read with the size cap; no redirects followed here."""
         client, host_slots = self._client(url)
         # The host's slot first: a request queued behind its own host must not hold one of
         # the overall slots meanwhile, or a few busy hosts would keep the others waiting.
         async with host_slots, self.total:
-            request = client.build_request("GET", url, headers=headers)
-            response = await client.send(request, stream=True, follow_redirects=False)
             try:
-                if response.status_code == 304:
-                    # Has no body; reading its end lets the connection serve the next feed.
-                    await response.aread()
-                    return response, b""
-                if response.status_code != 200:
-                    return response, b""  # closed by the finally below
-                declared = response.headers.get("content-length", "")
-                cap = self.options.max_bytes
-                if declared.isdigit() and int(declared) > cap:
+                async with asyncio.timeout_at(clock.deadline()):
+                    return await self._request(client, url, headers)
+            except TimeoutError:
+                raise _Failed(self._too_slow()) from None
+
+    async def _request(
+        self, client: httpx.AsyncClient, url: str, headers: dict[str, str]
+    ) -> tuple[httpx.Response, bytes]:
+        request = client.build_request("GET", url, headers=headers)
+        response = await client.send(request, stream=True, follow_redirects=False)
+        try:
+            if response.status_code == 304:
+                # Has no body; reading its end lets the connection serve the next feed.
+                await response.aread()
+                return response, b""
+            if response.status_code != 200:
+                return response, b""  # closed by the finally below
+            declared = response.headers.get("content-length", "")
+            cap = self.options.max_bytes
+            if declared.isdigit() and int(declared) > cap:
+                raise _Failed(self._too_big(), response.status_code)
+            decoder = _Decoder(response.headers.get("content-encoding", ""), cap, self._too_big())
+            received = 0
+            # Raw bytes, decoded here: httpx's own decoder inflates a whole chunk at once.
+            async for chunk in response.aiter_raw():
+                received += len(chunk)
+                if received > cap:
                     raise _Failed(self._too_big(), response.status_code)
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > cap:
-                        raise _Failed(self._too_big(), response.status_code)
-                    chunks.append(chunk)
-                return response, b"".join(chunks)
-            finally:
-                await response.aclose()
+                decoder.feed(chunk)
+            return response, decoder.result()
+        except _Failed as failure:
+            failure.status = failure.status or response.status_code
+            raise
+        finally:
+            await response.aclose()
+
+    def _too_slow(self) -> str:
+        return (
+            f"the server took more than {self.options.deadline:g} s to send the feed; gave up "
+            "(a longer [fetch] deadline in newsletter.toml waits longer)"
+        )
 
     def _too_big(self) -> str:
         cap = self.options.max_bytes
@@ -231,14 +354,14 @@ class _Fetcher:
         return f"the feed is larger than {size}; not read (a feed this big is probably wrong)"
 
     async def _with_retries(
-        self, url: str, headers: dict[str, str]
+        self, url: str, headers: dict[str, str], clock: _Clock
     ) -> tuple[httpx.Response, bytes, int]:
         options = self.options
         for attempt in range(1, options.attempts + 1):
             last = attempt == options.attempts
             wait = options.backoff * 2 ** (attempt - 1) * (1 + random.random() / 4)
             try:
-                response, body = await self._once(url, headers)
+                response, body = await self._once(url, headers, clock)
             except httpx.TimeoutException as exc:
                 # A slow server is not retried: waiting twice as long rarely helps.
                 raise _Failed(
@@ -250,8 +373,18 @@ class _Fetcher:
                 problem = _connect_problem(exc)
                 if last or "DNS" in problem:
                     raise _Failed(problem) from None
-                await asyncio.sleep(wait)
+                await self._sleep(wait, clock)
                 continue
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, UnicodeError) as exc:
+                # A Location such as "http://[::1" or "https://ex ample.org": the server's
+                # mistake, and this feed's alone.
+                raise _Failed(
+                    f"the address cannot be fetched: {_quote(url)} ({clean_text(str(exc))[:120]})"
+                ) from None
+            except httpx.HTTPError as exc:
+                raise _Failed(
+                    f"the request failed ({type(exc).__name__}: {clean_text(str(exc))[:200]})"
+                ) from None
             if response.status_code in _RETRY_STATUSES:
                 asked = _retry_after(response.headers)
                 if asked is not None and asked > options.max_retry_after:
@@ -261,10 +394,16 @@ class _Fetcher:
                     )
                 if last:
                     raise _Failed(_http_problem(response.status_code), response.status_code)
-                await asyncio.sleep(asked if asked is not None else wait)
+                await self._sleep(asked if asked is not None else wait, clock)
                 continue
             return response, body, attempt
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _sleep(self, seconds: float, clock: _Clock) -> None:
+        """Wait before a retry, unless the wait would run past the feed's deadline."""
+        if asyncio.get_running_loop().time() + seconds >= clock.deadline():
+            raise _Failed(self._too_slow())
+        await asyncio.sleep(seconds)
 
     async def get(self, url: str, headers: dict[str, str]) -> _Response:
         """GET with retries, following redirects by hand (loops stopped, permanence noted)."""
@@ -272,8 +411,9 @@ class _Fetcher:
         permanent = True
         current = url
         attempts = 0
+        clock = _Clock(self.options.deadline)
         for _ in range(self.options.max_redirects + 1):
-            response, body, tries = await self._with_retries(current, headers)
+            response, body, tries = await self._with_retries(current, headers, clock)
             attempts += tries
             if response.status_code not in _REDIRECTS:
                 moved = current if permanent and current != url else None
@@ -294,7 +434,7 @@ class _Fetcher:
             permanent = permanent and response.status_code in _PERMANENT
             current = urljoin(current, location)
             if not current.startswith(("http://", "https://")):
-                raise _Failed(f"redirected to an address that is not http(s): {current}")
+                raise _Failed(f"redirected to an address that is not http(s): {_quote(current)}")
             if current in seen:
                 raise _Failed("the server redirects in a loop", response.status_code)
             seen.add(current)
@@ -341,12 +481,15 @@ async def _fetch_one(fetcher: _Fetcher | None, source: FeedSource, state: FeedSt
         )
 
     if not source.is_remote:
+        cap = (fetcher.options if fetcher else FetchOptions()).max_bytes
         try:
-            data = await asyncio.to_thread(Path(source.url).read_bytes)
+            data = await asyncio.to_thread(_read_capped, Path(source.url), cap)
         except FileNotFoundError:
             return result(ParsedFeed((), problem=f"no file at {source.url}"))
         except OSError as exc:
             return result(ParsedFeed((), problem=f"cannot read the file: {exc.strerror}"))
+        if len(data) > cap:
+            return result(ParsedFeed((), problem=f"the file is larger than {cap // 2**20} MB"))
         return result(_parse(data, source, Path(source.url).as_uri(), {}))
 
     assert fetcher is not None
@@ -389,6 +532,41 @@ async def _fetch_one(fetcher: _Fetcher | None, source: FeedSource, state: FeedSt
     )
 
 
+def _read_capped(path: Path, cap: int) -> bytes:
+    """At most `cap` + 1 bytes of a file: enough to tell that it is too big."""
+    with path.open("rb") as handle:
+        return handle.read(cap + 1)
+
+
+def _bug(source: FeedSource, exc: Exception, elapsed: float) -> FeedResult:
+    """The result of a feed whose reading met a bug: the feed is reported, the run goes on."""
+    return FeedResult(
+        source=source,
+        articles=(),
+        status=None,
+        not_modified=False,
+        validators=Validators(),
+        elapsed=elapsed,
+        problem=(
+            f"not read because of a bug in newsletter ({type(exc).__name__}: "
+            f"{clean_text(str(exc))[:200]}); `newsletter --debug fetch` shows the details"
+        ),
+        debug="".join(traceback.format_exception(exc)),
+    )
+
+
+def stored_nothing(result: FeedResult, exc: Exception) -> FeedResult:
+    """`result` when its articles could not be stored: reported as a bug, with details."""
+    return replace(
+        result,
+        problem=(
+            f"read, but not stored because of a bug in newsletter ({type(exc).__name__}: "
+            f"{clean_text(str(exc))[:200]}); `newsletter --debug fetch` shows the details"
+        ),
+        debug="".join(traceback.format_exception(exc)),
+    )
+
+
 def host_of(source: FeedSource, states: Mapping[str, FeedState]) -> str:
     """The host a feed will be fetched from (after a recorded move); "" for a local file."""
     state = states.get(source.name)
@@ -412,7 +590,11 @@ async def fetch_feeds(
 
     async def one(source: FeedSource) -> FeedResult:
         state = states.get(source.name, FeedState(source.url))
-        done = await _fetch_one(fetcher, source, state)
+        started = time.perf_counter()
+        try:
+            done = await _fetch_one(fetcher, source, state)
+        except Exception as exc:  # a bug met on one feed must not cost the others
+            done = _bug(source, exc, time.perf_counter() - started)
         if on_done is not None:
             on_done(done)
         return done

@@ -13,17 +13,67 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from newsletter.errors import Problem, ProblemsError
 from newsletter.models import Article, FeedState, Image, Validators
+from newsletter.untrusted import clean_text
 from newsletter.urls import article_id
 
-_MIGRATIONS: tuple[str, ...] = (
+# Stored dates earlier than this are what old versions kept of a feed's "no date" (year 1,
+# 999, 1970): the repair below makes them undated.
+EARLIEST_STORED = "1995-01-01T00:00:00Z"
+_TEXT_COLUMNS = ("title", "summary_html", "summary_text", "author", "image_alt", "categories")
+
+
+def _repair_values(db: sqlite3.Connection) -> None:
+    """Migration 4: mend what versions before it stored from hostile feeds.
+
+    A date before 1995 (year 1 is many CMSs' "no date"), or one written as `999-01-01...`
+    that cannot be read back, becomes "undated, first seen then"; control characters and
+    unbalanced bidi controls are cleaned out of the text. The content hash is recomputed,
+    so the next fetch does not count the repaired articles as updated."""
+    rows = db.execute("SELECT * FROM articles").fetchall()
+    for row in rows:
+        published = row["published"]
+        guess = bool(row["date_is_guess"])
+        try:
+            readable = datetime.fromisoformat(published).year >= 1
+        except (TypeError, ValueError):
+            readable = False
+        if not readable or published < EARLIEST_STORED or published[:1] == "-":
+            published, guess = row["first_seen"], True
+        texts = {column: row[column] for column in _TEXT_COLUMNS}
+        cleaned = {
+            column: clean_text(value) if isinstance(value, str) else value
+            for column, value in texts.items()
+        }
+        same_date = published == row["published"] and guess == bool(row["date_is_guess"])
+        if same_date and cleaned == texts:
+            continue
+        values = dict(row) | cleaned | {"published": published, "date_is_guess": int(guess)}
+        article = _row_to_article(values)
+        db.execute(
+            """UPDATE articles SET title = ?, summary_html = ?, summary_text = ?, author = ?,
+            image_alt = ?, categories = ?, published = ?, date_is_guess = ?, content_hash = ?
+            WHERE id = ?""",
+            (
+                *(cleaned[column] for column in _TEXT_COLUMNS),
+                published,
+                int(guess),
+                _hash(article),
+                row["id"],
+            ),
+        )
+
+
+_Migration = str | Callable[[sqlite3.Connection], None]
+_MIGRATIONS: tuple[_Migration, ...] = (
     # 1: feeds with their validators and health, and the articles.
     """
     CREATE TABLE feeds (
@@ -74,6 +124,8 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX article_feeds_feed ON article_feeds (feed);
     INSERT INTO article_feeds (article_id, feed) SELECT id, feed FROM articles;
     """,
+    # 4: repair dates that cannot be read back, and text with control characters.
+    _repair_values,
 )
 
 
@@ -87,8 +139,10 @@ class SaveCounts:
 
 
 def _iso(moment: datetime | None) -> str:
-    """UTC, whole seconds, fixed width: so that text order in SQLite is time order."""
-    return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC, whole seconds, fixed width (a four-digit year even before 1000, which strftime
+    does not pad): text order in SQLite is time order, and every value reads back."""
+    utc = (moment or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0, tzinfo=None)
+    return utc.isoformat() + "Z"
 
 
 def _hash(article: Article) -> str:
@@ -110,7 +164,7 @@ def _hash(article: Article) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _row_to_article(row: sqlite3.Row) -> Article:
+def _row_to_article(row: sqlite3.Row | Mapping[str, Any]) -> Article:
     image = None
     if row["image_url"]:
         image = Image(
@@ -172,10 +226,14 @@ class Store:
                 f"{self.path} was written by a newer version of newsletter (schema {version})"
             )
         for number in range(version, len(_MIGRATIONS)):
+            migration = _MIGRATIONS[number]
             with self._transaction() as db:
-                for statement in _MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                if callable(migration):
+                    migration(db)
+                else:
+                    for statement in migration.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number + 1}")
 
     @property
@@ -211,9 +269,20 @@ class Store:
         problem: str | None,
         moved_to: str | None = None,
         now: datetime | None = None,
+        feed_order: Sequence[str] = (),
     ) -> SaveCounts:
-        """Store one feed's articles and health in a single transaction; count the changes."""
+        """Store one feed's articles and health in a single transaction; count the changes.
+
+        A story carried by several feeds is stored once, in the version of the feed that
+        comes first in `feed_order` (the settings' order); a feed later in the order only
+        records that it carries the story. A feed no longer in the order gives way to any
+        feed that is. So the stored version never depends on which feed answered first."""
         stamp = _iso(now)
+        rank = {feed: index for index, feed in enumerate(feed_order)}
+
+        def outranks(owner: str) -> bool:
+            return rank.get(name, len(rank)) < rank.get(owner, len(rank) + 1)
+
         unchanged = 0
         inserts: list[tuple[object, ...]] = []
         updates: list[tuple[object, ...]] = []
@@ -224,7 +293,7 @@ class Store:
                 part = ids[chunk : chunk + 500]
                 marks = ",".join("?" * len(part))
                 for row in db.execute(
-                    "SELECT id, content_hash, published, date_is_guess FROM articles "
+                    "SELECT id, feed, content_hash, published, date_is_guess FROM articles "
                     f"WHERE id IN ({marks})",
                     part,
                 ):
@@ -235,7 +304,9 @@ class Store:
                 values = self._values(article)
                 if row is None:
                     inserts.append((*values, digest, stamp, stamp))
-                elif row["content_hash"] == digest:
+                elif row["content_hash"] == digest or (
+                    row["feed"] != name and not outranks(row["feed"])
+                ):
                     unchanged += 1
                 else:
                     published = article.published
@@ -244,6 +315,7 @@ class Store:
                         published = datetime.fromisoformat(row["published"])
                     updates.append(
                         (
+                            name,
                             article.title,
                             *values[6:15],
                             _iso(published),
@@ -266,7 +338,7 @@ class Store:
                 [(article.id, name) for article in articles],
             )
             db.executemany(
-                """UPDATE articles SET title = ?, summary_html = ?, summary_text = ?,
+                """UPDATE articles SET feed = ?, title = ?, summary_html = ?, summary_text = ?,
                 author = ?, image_url = ?, image_alt = ?, image_width = ?,
                 image_height = ?, lang = ?, categories = ?, published = ?,
                 date_is_guess = ?, content_hash = ?, updated = ? WHERE id = ?""",

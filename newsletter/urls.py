@@ -2,14 +2,15 @@
 
 The same story reached through two feeds, or with tracking parameters appended, must be one
 article. `canonical_url` lower-cases the scheme and host, drops the fragment, default ports and
-tracking parameters, and sorts the query; `article_id` hashes the result into eight characters
-an editor can type.
+tracking parameters, percent-encodes stray whitespace, and sorts the query; `article_id` hashes
+the result into eight characters an editor can type.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_")
@@ -28,11 +29,13 @@ _TRACKING = frozenset(
     }
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_WHITESPACE = re.compile(r"\s")
 
 
 def canonical_url(url: str) -> str:
     """The URL in its canonical form, used to recognise the same article anywhere."""
-    parts = urlsplit(url.strip())
+    # Whitespace inside an address is a typo; percent-encoded, the link still works in mail.
+    parts = urlsplit(_WHITESPACE.sub(lambda space: f"%{ord(space.group(0)):02X}", url.strip()))
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
     port = parts.port if parts.port and parts.port != _DEFAULT_PORTS.get(scheme) else None
