@@ -176,9 +176,9 @@ def html_to_text(fragment: str, max_chars: int = MAX_HTML_CHARS) -> str:
     """Plain text of an untrusted HTML fragment: tags removed, entities decoded, control
     characters dropped, whitespace collapsed."""
     if "<" not in fragment and "&" not in fragment:  # most titles: skip the sanitiser
-        return clean_text(" ".join(fragment[:max_chars].split()))
+        return " ".join(clean_text(fragment[:max_chars]).split())
     spaced = _BLOCK_END.sub(" ", bound_html(clean_text(fragment[:max_chars]), max_chars))
-    return clean_text(" ".join(html.unescape(nh3.clean(spaced, tags=set())).split()))
+    return " ".join(clean_text(html.unescape(nh3.clean(spaced, tags=set()))).split())
 
 
 def safe_html_to_text(fragment: str) -> str:
@@ -187,7 +187,7 @@ def safe_html_to_text(fragment: str) -> str:
     if "<" not in fragment and "&" not in fragment:
         return " ".join(fragment.split())
     spaced = _SAFE_TAG.sub("", _BLOCK_END.sub(" ", fragment))
-    return clean_text(" ".join(html.unescape(spaced).split()))
+    return " ".join(clean_text(html.unescape(spaced)).split())
 
 
 def _cut(text: str, limit: int) -> str:
@@ -284,6 +284,38 @@ def _absolute_links(fragment: str, base: str) -> str:
     return _RELATIVE.sub(resolve, fragment)
 
 
+_CONTROL_BYTES = bytes([*range(1, 9), 11, 12, *range(14, 32)])
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _forbidden_in_xml(code: int) -> bool:
+    return (
+        (code < 32 and code not in (9, 10, 13))
+        or 0xD800 <= code <= 0xDFFF
+        or code in (0xFFFE, 0xFFFF)
+        or code > 0x10FFFF
+    )
+
+
+def _scrub(data: bytes) -> bytes:
+    """Remove what no XML may hold, before feedparser sees it: raw control bytes, and
+    references to characters XML forbids (`&#1;`, `&#xD800;`). feedparser's strict parser
+    gives up on either and its loose one crashes on a surrogate, costing the whole feed.
+
+    Only for encodings where a byte below 0x20 is always a control character (UTF-8, the
+    ISO and Windows code pages, the CJK double-byte sets): UTF-16 and UTF-32 hold NULs."""
+    if b"\x00" in data:
+        return data
+
+    def drop(match: re.Match[bytes]) -> bytes:
+        hexa, decimal = match.groups()
+        code = int(hexa, 16) if hexa else int(decimal)
+        return b"" if _forbidden_in_xml(code) else match.group(0)
+
+    cleaned = data.translate(None, _CONTROL_BYTES)
+    return _CHAR_REF.sub(drop, cleaned) if b"&#" in cleaned else cleaned
+
+
 def _fix_charset(data: bytes, headers: dict[str, str]) -> None:
     """Servers often label UTF-8 feeds as Latin-1; feedparser would believe them and garble
     every accented letter. When the bytes are valid UTF-8 with non-ASCII text in them, a
@@ -323,7 +355,7 @@ def _article(
     published, refused = _date(entry, now)
     tags = tuple(
         dict.fromkeys(
-            _cut(clean_text(" ".join(str(t.get("term", "") or "").split())), MAX_FIELD_CHARS)
+            _cut(" ".join(clean_text(str(t.get("term", "") or "")).split()), MAX_FIELD_CHARS)
             for t in (entry.get("tags", []) or [])[: 4 * MAX_CATEGORIES]
             if isinstance(t, Mapping) and str(t.get("term", "") or "").strip()
         )
@@ -366,6 +398,7 @@ def parse_feed(
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     response_headers["content-location"] = location
     response_headers.pop("content-encoding", None)  # the body is already decoded
+    data = _scrub(data)
     _fix_charset(data, response_headers)
     try:
         parsed = feedparser.parse(

@@ -143,7 +143,9 @@ class _Decoder:
             raise _Failed(f"the feed's compressed bytes are damaged ({exc})") from None
 
     def result(self) -> bytes:
-        """The whole decoded body."""
+        """The whole decoded body; a compressed body that gave nothing at all is damaged."""
+        if self.size == 0 and any(layer is not None and not layer.eof for layer in self.layers):
+            raise _Failed("the feed's compressed bytes are damaged (they end too early)")
         return b"".join(self.parts)
 
     def _push(self, level: int, data: bytes) -> None:
@@ -226,6 +228,45 @@ def _retry_after(headers: httpx.Headers) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+async def _vet_redirect(response: httpx.Response) -> None:
+    """Refuse a redirect to an address we would not fetch, naming it.
+
+    httpx reads a redirect's Location as soon as the answer arrives, even when it is not
+    asked to follow it, and fails on "javascript:x" with a message about URL paths; response
+    hooks run just before that, so the problem can be said in plain words here."""
+    if not response.has_redirect_location:
+        return
+    location = response.headers["location"]
+    try:
+        target = urljoin(str(response.request.url), location)
+    except ValueError as exc:
+        raise _Failed(
+            f"redirected to an address that cannot be fetched: {_quote(location)} ({exc})",
+            response.status_code,
+        ) from None
+    if not target.startswith(("http://", "https://")):
+        raise _Failed(
+            f"redirected to an address that is not http(s): {_quote(target)}",
+            response.status_code,
+        )
+    _check_address(target, "redirected to an address that cannot be fetched")
+
+
+def _check_address(url: str, what: str = "the address cannot be fetched") -> None:
+    """Refuse an address no request can reach (a port past 65535, no host, a host name
+    that cannot be encoded) with a plain problem, before httpx fails on it in its own way."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises for a port out of range
+        if not parts.hostname:
+            raise ValueError("no host name")
+        httpx.URL(url).host  # noqa: B018  # the host is decoded (IDNA) only when read
+        if port == 0:
+            raise ValueError("port 0")
+    except (ValueError, UnicodeError, httpx.InvalidURL) as exc:
+        raise _Failed(f"{what}: {_quote(url)} ({clean_text(str(exc))[:120]})") from None
+
+
 def _quote(url: str) -> str:
     """An address from a server, short and clean enough to show in the health table."""
     text = clean_text(url)
@@ -289,6 +330,7 @@ class _Fetcher:
                 },
                 trust_env=False,
                 verify=tls,
+                event_hooks={"response": [_vet_redirect]},
             )
             known = self.clients[host] = (client, asyncio.Semaphore(self.options.per_host))
         return known
@@ -301,6 +343,7 @@ class _Fetcher:
         self, url: str, headers: dict[str, str], clock: _Clock
     ) -> tuple[httpx.Response, bytes]:
         """One request, body read with the size cap; no redirects followed here."""
+        _check_address(url)
         client, host_slots = self._client(url)
         # The host's slot first: a request queued behind its own host must not hold one of
         # the overall slots meanwhile, or a few busy hosts would keep the others waiting.
@@ -376,10 +419,11 @@ class _Fetcher:
                 await self._sleep(wait, clock)
                 continue
             except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, UnicodeError) as exc:
-                # A Location such as "http://[::1" or "https://ex ample.org": the server's
-                # mistake, and this feed's alone.
+                # httpx reads a redirect's Location as it receives the answer, before we see
+                # it: a Location such as "javascript:x" or "http://[::1" fails there.
                 raise _Failed(
-                    f"the address cannot be fetched: {_quote(url)} ({clean_text(str(exc))[:120]})"
+                    "the server redirects to an address that cannot be fetched "
+                    f"({clean_text(str(exc))[:120]})"
                 ) from None
             except httpx.HTTPError as exc:
                 raise _Failed(

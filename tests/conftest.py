@@ -58,6 +58,8 @@ class Route:
     delay: float = 0.0
     gzip: bool = False
     then: list[Route] = field(default_factory=list)  # answers for the following requests
+    drip: float = 0.0  # send the body one byte per `drip` seconds (for at most 20 s)
+    drip_headers: bool = False  # drip the status line and headers too
 
 
 @dataclass
@@ -106,6 +108,9 @@ def feed_server() -> Iterator[FeedServer]:
                 self.end_headers()
                 return
             body = gzip.compress(route.body) if route.gzip else route.body
+            if route.drip:
+                self._drip(route, body)
+                return
             self.send_response(route.status)
             for name, value in route.headers.items():
                 self.send_header(name, value)
@@ -114,6 +119,26 @@ def feed_server() -> Iterator[FeedServer]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def _drip(self, route: Route, body: bytes) -> None:
+            head = f"HTTP/1.1 {route.status} OK\r\nContent-Length: {len(body)}\r\n"
+            head += "".join(f"{name}: {value}\r\n" for name, value in route.headers.items())
+            payload = body
+            if route.drip_headers:
+                payload = (head + "\r\n").encode() + body
+            else:
+                self.wfile.write((head + "\r\n").encode())
+            self.close_connection = True
+            stop = time.monotonic() + 20  # bounded: the server stops by itself
+            for index in range(len(payload)):
+                if time.monotonic() > stop:
+                    return
+                try:
+                    self.wfile.write(payload[index : index + 1])
+                    self.wfile.flush()
+                except OSError:
+                    return  # the client gave up, as it should
+                time.sleep(route.drip)
 
     class Server(ThreadingHTTPServer):
         request_queue_size = 128  # the default 5 drops bursts of connections (1 s retries)
