@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from newsletter.models import Span
+from newsletter.untrusted import visible_line
 
 Severity = Literal["error", "warning"]
 
@@ -98,7 +99,9 @@ def format_problem(problem: Problem, cache: dict[Path, list[str]] | None = None)
         if source is not None:
             number = str(span.line)
             gutter = " " * len(number)
-            source = source.replace("\t", " ")
+            # A JSON lock file may hold raw C1 controls and bidi marks; printed as they are, a
+            # terminal would obey them.
+            source = visible_line(source.replace("\t", " "))
             width = max(1, min(span.length, len(source) - span.column + 1))
             out.append(f" > {number} | {source}")
             out.append(f"   {gutter} | {' ' * (span.column - 1)}{'^' * width}")

@@ -21,7 +21,7 @@ from newsletter._yaml import YMap, YNode, YScalar, YSeq, load_yaml
 from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError, has_errors
 from newsletter.labels import LABEL_KEYS, label_placeholder_problem
-from newsletter.lockfile import earlier_uses, lock_path, read_lock
+from newsletter.lockfile import Lock, earlier_uses, lock_path, read_lock
 from newsletter.models import Article, Author, Image, Issue, Item, Note, Section, Span
 from newsletter.urls import article_id
 from newsletter.week import local_time, week_bounds
@@ -82,12 +82,14 @@ class _Reader:
         settings: Settings,
         articles: ArticleSource,
         locked: dict[str, Article],
+        broken: frozenset[str] = frozenset(),
     ) -> None:
         self.path = path
         self.lines = text.splitlines()
         self.settings = settings
         self.articles = articles
         self.locked = locked
+        self.broken = broken  # ids whose entry in the lock file has errors (reported there)
         self._earlier: dict[str, tuple[int, date]] | None = None
         self.problems: list[Problem] = []
         self._all: list[Article] | None = None
@@ -685,8 +687,11 @@ class _Reader:
             return None
         ref = node.value.strip()
         stored = self.articles.get(ref)
-        locked = self.locked.get(article_id(ref) if "://" in ref else ref.lower())
+        wanted = article_id(ref) if "://" in ref else ref.lower()
+        locked = self.locked.get(wanted)
         found = locked or stored
+        if found is None and wanted in self.broken:
+            return None  # not "no stored article": the lock file's entry is reported
         if found is None:
             self.error(node, key, f"no stored article '{ref}'", hint=self._article_hint(ref))
             return None
@@ -805,16 +810,18 @@ def read_issue(
                 )
             ]
         )
-    locked, _, _, lock_problems = read_lock(lock_path(path))
-    if refresh:
-        locked = {}
-    reader = _Reader(path, text, settings, articles, locked)
-    reader.problems.extend(lock_problems)
+    # With --refresh the lock is not read: the build records the store's articles over it, so
+    # nothing wrong in it can matter.
+    lock = Lock({}) if refresh else read_lock(lock_path(path))
+    reader = _Reader(path, text, settings, articles, lock.articles, lock.broken)
+    reader.problems.extend(lock.problems)
     issue = reader.issue(root)
     if syntax:
         # Checked without the broken lines: drop what is only a consequence of leaving them out.
         reader.problems = syntax + [
-            p for p in reader.problems if p.span is None or p.span.line not in skipped
+            p
+            for p in reader.problems
+            if p.span is None or p.span.path != path or p.span.line not in skipped
         ]
         issue = None
     if has_errors(reader.problems) or issue is None:

@@ -72,6 +72,18 @@ def has_unsafe_characters(text: str) -> bool:
     return clean_text(text) != text
 
 
+_UNSHOWN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def visible_line(text: str) -> str:
+    """A line of an input file to print under a caret: each control character and bidi
+    control becomes U+FFFD, one for one, so the terminal obeys none of them and the caret
+    still points at the same column."""
+    return _UNSHOWN.sub("\ufffd", text)
+
+
 def terminal_text(text: str) -> str:
     """A string to print in a terminal: control characters shown as escapes, not obeyed."""
     if text.isprintable():
