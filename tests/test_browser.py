@@ -106,3 +106,62 @@ def test_the_dari_edition_reads_right_to_left(browser: Browser, built: Path) -> 
     assert abs(text_right - (box["x"] + box["width"])) < 2  # flush right
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.close()
+
+
+_ORDER = """needle => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(needle);
+    if (at < 0) continue;
+    const range = document.createRange();
+    const left = i => { range.setStart(node, at + i); range.setEnd(node, at + i + 1);
+                        return range.getBoundingClientRect().left; };
+    return [left(0), left(needle.length - 1)];
+  }
+  return null;
+}"""
+
+
+def test_a_feed_title_cannot_reverse_the_editors_words_after_it(
+    browser: Browser, tmp_path: Path
+) -> None:
+    # Built from an Issue directly, so the title keeps the unterminated U+202E (RIGHT-TO-LEFT
+    # OVERRIDE) that the feed boundary would have closed: the email's isolate must hold alone.
+    from datetime import date
+
+    from newsletter.config import load_settings
+    from newsletter.models import Article, Author, Issue, Item, Section, Span
+    from newsletter.render import render_issue
+    from tests.conftest import ROOT
+
+    span = Span(tmp_path / "issue.yaml", 1, 1)
+    title = "Breaking \u202eNEWS from the wire"
+    article = Article("abcdefgh", "https://example.org/a", title, "f", None, "", "")
+    items = tuple(
+        Item(article, title, article.url, body, (), None, span)
+        for body in ("Plain words follow here.", "")
+    )
+    issue = Issue(
+        number=1,
+        date=date(2026, 11, 27),
+        lang="en",
+        title="Title",
+        subject=None,
+        preheader="A preheader long enough to pass every check of the reader.",
+        author=Author("ed", "Ed"),
+        hero=None,
+        sections=(Section("Stories", "list", items, span), Section("Key", "feature", items, span)),
+        signoff_md="Reply with tips.",
+        labels=(),
+        source=span.path,
+    )
+    rendered = render_issue(issue, load_settings(ROOT / "newsletter.toml"))
+    assert rendered.text.count("\u2068Breaking \u202eNEWS from the wire\u2069") == 4
+    (tmp_path / "email.html").write_text(rendered.html, encoding="utf-8")
+    page = _open(browser, tmp_path / "email.html", 600)
+    for after in ("Plain words follow here.", "Stories", "Reply with tips."):
+        order = page.evaluate(_ORDER, after)
+        assert order is not None, after
+        first, last = order
+        assert first < last, f"'{after}' is drawn right to left"
+    page.close()

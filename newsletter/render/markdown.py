@@ -17,6 +17,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
+from newsletter.untrusted import FIRST_STRONG_ISOLATE, POP_DIRECTIONAL_ISOLATE
+
 WIDTH = 72
 _md = MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(
     ["replacements", "smartquotes"]
@@ -37,9 +39,24 @@ class LinkRefs:
         return self.urls.index(url) + 1
 
 
-def markdown_html(source: str, runin: str = "", runin_url: str = "") -> Markup:
+def isolated_html(text: str) -> Markup:
+    """Text from a feed, escaped and in a bidi isolate: whatever direction controls or
+    right-to-left letters it holds cannot reorder the editor's words around it."""
+    return Markup(f"<bdi>{escape(text)}</bdi>")
+
+
+def isolated_text(text: str) -> str:
+    """`isolated_html` for plain text: between FIRST STRONG ISOLATE and POP DIRECTIONAL
+    ISOLATE, the plain-text form of the same isolate."""
+    return f"{FIRST_STRONG_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"
+
+
+def markdown_html(
+    source: str, runin: str = "", runin_url: str = "", *, isolate: bool = False
+) -> Markup:
     """Markdown → sanitised HTML; `runin` is a bold label opening the first paragraph, linked
-    to `runin_url` when one is given (the roundup's headline-with-a-colon style)."""
+    to `runin_url` when one is given (the roundup's headline-with-a-colon style), and set in
+    a bidi isolate with `isolate` (for a headline that came from a feed)."""
     html = _md.render(source)
     clean = nh3.clean(
         html,
@@ -49,9 +66,10 @@ def markdown_html(source: str, runin: str = "", runin_url: str = "") -> Markup:
         link_rel=None,
     )
     if runin:
-        label = f"<strong>{escape(runin)}:</strong> "
+        words = isolated_html(runin) if isolate else escape(runin)
+        label = f"<strong>{words}:</strong> "
         if runin_url.startswith(("https://", "http://")):
-            label = f'<strong><a href="{escape(runin_url)}">{escape(runin)}</a>:</strong> '
+            label = f'<strong><a href="{escape(runin_url)}">{words}</a>:</strong> '
         opened = clean.startswith("<p>")
         clean = "<p>" + label + (clean[3:] if opened else "</p>" + clean)
     return Markup(clean.strip())  # nh3 has just sanitised it

@@ -15,7 +15,14 @@ import jinja2
 
 from newsletter.errors import Problem, ProblemsError
 from newsletter.labels import label_placeholder_problem
-from newsletter.render.markdown import LinkRefs, markdown_html, markdown_text, wrap_text
+from newsletter.render.markdown import (
+    LinkRefs,
+    isolated_html,
+    isolated_text,
+    markdown_html,
+    markdown_text,
+    wrap_text,
+)
 
 REFS = "_link_refs"  # the context key of the plain text's numbered link references
 RTL_LANGS = frozenset({"ar", "ckb", "dv", "fa", "he", "prs", "ps", "sd", "ug", "ur", "yi"})
@@ -78,12 +85,19 @@ def load_theme(folder: Path | None) -> Theme:
         keep_trailing_newline=True,
     )
     env.filters.update(
+        isolate=_isolate,
         markdown=markdown_html,
         md_text=_md_text,
         ref=_ref,
         wrap=wrap_text,
     )
     return Theme(folder, env, labels)
+
+
+@jinja2.pass_eval_context
+def _isolate(eval_ctx: jinja2.nodes.EvalContext, text: str) -> str:
+    """A feed-supplied string in a bidi isolate: `<bdi>` in HTML, FSI … PDI in plain text."""
+    return isolated_html(text) if eval_ctx.autoescape else isolated_text(text)
 
 
 def _refs(context: jinja2.runtime.Context) -> LinkRefs:
