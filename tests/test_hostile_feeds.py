@@ -569,7 +569,8 @@ def test_a_fetch_mixing_every_hostile_case_with_healthy_feeds_finishes_and_the_w
     # The fetch in a child process that writes down its peak memory, its workers' included.
     measured = textwrap.dedent(
         """
-                from newsletter.cli import main
+        import resource
+        from newsletter.cli import main
         try:
             main()
         finally:
