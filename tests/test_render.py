@@ -63,3 +63,15 @@ def test_headlines_get_the_same_typographic_quotes_as_the_body() -> None:
     assert typeset("Why It's Important") == "Why It’s Important"
     assert typeset('Talks On "Water" Resume [Live] *Now*') == "Talks On “Water” Resume [Live] *Now*"
     assert typeset("شورای موقت") == "شورای موقت"
+
+
+def test_link_numbering_is_linear_in_the_number_of_links() -> None:
+    # 100,000 links: a list search per link took minutes here, a lookup takes a blink.
+    import time
+
+    refs = LinkRefs()
+    start = time.perf_counter()
+    numbers = [refs.number(f"https://example.org/{i}") for i in range(100_000)]
+    again = refs.number("https://example.org/99999")
+    assert time.perf_counter() - start < 2.0
+    assert numbers[:3] == [1, 2, 3] and again == 100_000 and len(refs.urls) == 100_000
