@@ -587,3 +587,25 @@ def test_an_empty_issue_file(room: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         "\n"
         "1 error in issues/test.yaml; nothing was written.\n"
     )
+
+
+def test_an_issue_file_over_the_size_limit(room: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsletter.issue import MAX_ISSUE_BYTES
+
+    monkeypatch.chdir(room)
+    path = room / "issues" / "test.yaml"
+    padding = MAX_ISSUE_BYTES - len(GOOD) - 2
+    path.write_text(GOOD + "#" + "x" * padding + "\n", encoding="utf-8")
+    assert path.stat().st_size == MAX_ISSUE_BYTES
+    settings = load_settings(room / "newsletter.toml")
+    with Store(settings.store) as store:
+        assert read_issue(Path("issues/test.yaml"), settings, store).warnings == ()
+        path.write_text(GOOD + "#" + "x" * (padding + 1) + "\n", encoding="utf-8")
+        with pytest.raises(ProblemsError) as caught:
+            read_issue(Path("issues/test.yaml"), settings, store)
+    assert format_problems(caught.value.problems) == (
+        "issues/test.yaml: error: the file is larger than 256 KB, the limit for an issue file\n"
+        "  hint: an issue is usually 5 to 20 KB: is this the issue file you meant?\n"
+        "\n"
+        "1 error in issues/test.yaml; nothing was written.\n"
+    )
