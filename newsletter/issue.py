@@ -22,7 +22,17 @@ from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError, has_errors
 from newsletter.labels import LABEL_KEYS, label_placeholder_problem
 from newsletter.lockfile import earlier_uses, lock_path, read_lock
-from newsletter.models import Article, Author, Image, Issue, Item, Note, Section, Span
+from newsletter.models import (
+    Article,
+    Author,
+    Image,
+    Issue,
+    Item,
+    Note,
+    Section,
+    Span,
+    issue_slug,
+)
 from newsletter.urls import article_id
 from newsletter.week import local_time, week_bounds
 
@@ -825,6 +835,18 @@ def read_issue(
         locked = {}
     reader = _Reader(path, text, settings, articles, locked)
     reader.problems.extend(lock_problems)
+    slug = issue_slug(path.stem)
+    if slug != path.stem:
+        reader.problems.append(
+            Problem(
+                "the file name is not only ASCII letters, digits, '-' and '_', so the build "
+                f"folder will be called '{slug}'",
+                path=path,
+                hint="name issue files for their send date, e.g. 2026-11-27.yaml "
+                "(2026-11-27-fa.yaml for a second edition)",
+                severity="warning",
+            )
+        )
     issue = reader.issue(root)
     if syntax:
         # Checked without the broken lines: drop what is only a consequence of leaving them out.

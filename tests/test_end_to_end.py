@@ -142,3 +142,25 @@ def test_check_json_reports_problems_for_scripts(newsroom: Path) -> None:
         "message": "expected a date as YYYY-MM-DD, found '27/11/2026'",
         "hint": "write the year first, e.g. 2026-11-27; did you mean 2026-11-27?",
     }
+
+
+def test_odd_issue_file_names_build_into_a_safe_folder(newsroom: Path) -> None:
+    # Spaces, letters beyond ASCII, '@', and stems '.' and '..' (which once named the build
+    # folder itself and its parent): each checks with a warning and builds inside build/.
+    assert run("fetch").exit_code == 0
+    good = (newsroom / "issues" / "2026-11-27.yaml").read_text(encoding="utf-8")
+    folders = set()
+    for stem in ("my issue", "ñandú", "a@b", ".", ".."):
+        path = newsroom / "issues" / f"{stem}.yaml"
+        path.write_text(good, encoding="utf-8")
+        checked = run("check", str(path))
+        assert checked.exit_code == 0, checked.output
+        assert "so the build folder will be called" in checked.output
+        built = run("build", str(path))
+        assert built.exit_code == 0, built.output
+        (folder,) = [p for p in (newsroom / "build").iterdir() if p.name not in folders]
+        folders.add(folder.name)
+        assert re.fullmatch(r"[a-z0-9-]+-[0-9a-f]{8}", folder.name)
+        eml = email.message_from_bytes((folder / "email.eml").read_bytes(), policy=default)
+        assert eml["Message-ID"] == f"<issue-42.{folder.name}@example.org>"
+    assert len(folders) == 5

@@ -609,3 +609,19 @@ def test_an_issue_file_over_the_size_limit(room: Path, monkeypatch: pytest.Monke
         "\n"
         "1 error in issues/test.yaml; nothing was written.\n"
     )
+
+
+def test_a_file_name_that_needs_a_slug_warns(room: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(room)
+    (room / "issues" / "talks @ capital.yaml").write_text(GOOD, encoding="utf-8")
+    settings = load_settings(room / "newsletter.toml")
+    with Store(settings.store) as store:
+        checked = read_issue(Path("issues/talks @ capital.yaml"), settings, store)
+    assert format_problems(checked.warnings) == (
+        "issues/talks @ capital.yaml: warning: the file name is not only ASCII letters, "
+        "digits, '-' and '_', so the build folder will be called 'talks-capital-1e6287a8'\n"
+        "  hint: name issue files for their send date, e.g. 2026-11-27.yaml "
+        "(2026-11-27-fa.yaml for a second edition)\n"
+        "\n"
+        "1 warning in issues/talks @ capital.yaml.\n"
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from newsletter.render.checks import check_html
 from newsletter.render.markdown import LinkRefs, markdown_html, markdown_text
 from newsletter.urls import article_id, canonical_url
@@ -75,3 +77,17 @@ def test_link_numbering_is_linear_in_the_number_of_links() -> None:
     again = refs.number("https://example.org/99999")
     assert time.perf_counter() - start < 2.0
     assert numbers[:3] == [1, 2, 3] and again == 100_000 and len(refs.urls) == 100_000
+
+
+def test_issue_slugs_keep_plain_names_and_make_odd_ones_safe_and_distinct() -> None:
+    from newsletter.models import issue_slug
+
+    assert issue_slug("2026-11-27") == "2026-11-27"
+    assert issue_slug("2026-11-27-fa") == "2026-11-27-fa"
+    odd = [".", "..", "...", "my issue", "my_issue ", "ñandú", "nandu!", "a@b", "شماره", "x" * 90]
+    slugs = [issue_slug(stem) for stem in odd]
+    assert len(set(slugs)) == len(odd)
+    for slug in slugs:
+        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*-[0-9a-f]{8}", slug), slug
+        assert len(slug) <= 49
+    assert issue_slug("ñandú").startswith("nandu-")
