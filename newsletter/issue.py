@@ -44,6 +44,11 @@ _PLACEHOLDER = "TODO"
 # and the slowest Markdown known (a body of nothing but `![`) about 16 s; at 1 MB the same
 # took 6 s and 64 s.
 MAX_ISSUE_BYTES = 256 * 1024
+# Characters YAML's double-quoted escapes can produce that an email cannot carry: MRML
+# refuses the C0 controls and U+FFFE/U+FFFF, and none of them is visible to an editor.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# What Python's str.splitlines (and so the email headers) treat as the end of a line.
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]*)|<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>")
 
 _TOP = (
@@ -178,8 +183,11 @@ class _Reader:
         required: bool,
         hint: str = "",
         markdown: bool = False,
+        one_line: bool = False,
     ) -> str | None:
-        """A string value; `required` reports a missing or empty one."""
+        """A string value; `required` reports a missing or empty one. A `one_line` value
+        (a headline, a label) loses the newline a block scalar ends with and may not have
+        another; no value may have a control character."""
         if node is None:
             name = key.rsplit(".", 1)[-1]
             if required and parent is not None and (parent.span, name) not in self._suggested:
@@ -199,6 +207,26 @@ class _Reader:
             if required:
                 self.error(node, key, "expected text, found nothing", hint=hint)
             return None
+        value = node.value.strip() if not node.quoted else node.value
+        if one_line:
+            value = value.rstrip("\n")
+        control = _CONTROL.search(value)
+        if control:
+            self.error(
+                node,
+                key,
+                f"a control character ({_codepoint(control.group())}) is not allowed in an "
+                "issue file",
+                hint="remove the escape that makes it (such as \\x01 or \\u0001) from the "
+                "quoted text",
+            )
+        elif one_line and (line_break := _LINE_BREAK.search(value)):
+            self.error(
+                node,
+                key,
+                f"expected one line of text, found a line break ({_codepoint(line_break.group())})",
+                hint="write it on one line, with no '|' block and no escape such as \\n in quotes",
+            )
         if markdown:
             self.check_links(node, key)
         if _PLACEHOLDER in node.value:
@@ -208,7 +236,7 @@ class _Reader:
                 f"placeholder text left in: {self._kind(node)}",
                 hint=f"replace the {_PLACEHOLDER} text with your own words",
             )
-        return node.value.strip() if not node.quoted else node.value
+        return value
 
     def check_links(self, node: YScalar, key: str) -> None:
         """Warn about Markdown links that go anywhere but http(s) or mailto."""
@@ -304,9 +332,9 @@ class _Reader:
             return None
         number = self.integer(top.get("number"), "number", root)
         day = self.day(top.get("date"), "date", root)
-        lang = self.text(top.get("lang"), "lang", root, required=False) or "en"
+        lang = self.text(top.get("lang"), "lang", root, required=False, one_line=True) or "en"
         lang_node = top.get("lang")
-        if lang_node is not None and not _LANG.match(lang):
+        if lang_node is not None and not _LANG.fullmatch(lang):
             self.error(
                 lang_node,
                 "lang",
@@ -319,14 +347,16 @@ class _Reader:
             root,
             required=True,
             hint="the headline, in Title Case: title: Talks Resume In The Capital",
+            one_line=True,
         )
-        subject = self.text(top.get("subject"), "subject", root, required=False)
+        subject = self.text(top.get("subject"), "subject", root, required=False, one_line=True)
         preheader = self.text(
             top.get("preheader"),
             "preheader",
             root,
             required=True,
             hint="one sentence that shows in the inbox after the subject",
+            one_line=True,
         )
         author = self.author(top.get("author"), root)
         hero = self.image(top["hero"], "hero") if "hero" in top else None
@@ -411,8 +441,10 @@ class _Reader:
         fields = self.fields(node, "author", _AUTHOR, "an author")
         if fields is None:
             return None
-        name = self.text(fields.get("name"), "author.name", node, required=True)
-        role = self.text(fields.get("role"), "author.role", node, required=False) or ""
+        name = self.text(fields.get("name"), "author.name", node, required=True, one_line=True)
+        role = (
+            self.text(fields.get("role"), "author.role", node, required=False, one_line=True) or ""
+        )
         bio = self.text(fields.get("bio"), "author.bio", node, required=False) or ""
         return Author(key="", name=name, role=role, bio=bio) if name else None
 
@@ -426,6 +458,7 @@ class _Reader:
             node,
             required=True,
             hint="the image's full https:// address",
+            one_line=True,
         )
         if url and not url.startswith(("https://", "http://")):
             self.error(
@@ -434,7 +467,7 @@ class _Reader:
                 f"expected an http(s) URL, found '{url}'",
                 hint="email clients only load images from full https:// addresses",
             )
-        alt = self.text(fields.get("alt"), f"{key}.alt", node, required=False) or ""
+        alt = self.text(fields.get("alt"), f"{key}.alt", node, required=False, one_line=True) or ""
         if not alt:
             self.warn(
                 node,
@@ -468,7 +501,7 @@ class _Reader:
             return ()
         out = []
         for name, value in fields.items():
-            text = self.text(value, f"labels.{name}", node, required=True)
+            text = self.text(value, f"labels.{name}", node, required=True, one_line=True)
             if text and isinstance(value, YScalar):
                 problem = label_placeholder_problem(name, text)
                 if problem:
@@ -510,8 +543,14 @@ class _Reader:
         fields = self.fields(node, key, _SECTION, "a section")
         if fields is None:
             return None
-        heading = self.text(fields.get("heading"), f"{key}.heading", node, required=False) or ""
-        layout = self.text(fields.get("layout"), f"{key}.layout", node, required=False) or "list"
+        heading = (
+            self.text(fields.get("heading"), f"{key}.heading", node, required=False, one_line=True)
+            or ""
+        )
+        layout = (
+            self.text(fields.get("layout"), f"{key}.layout", node, required=False, one_line=True)
+            or "list"
+        )
         if layout not in LAYOUTS:
             close = difflib.get_close_matches(layout, LAYOUTS, n=1)
             mean = f"did you mean '{close[0]}'? " if close else ""
@@ -567,7 +606,7 @@ class _Reader:
             article = self.article(ref, f"{key}.article", day, seen)
             if article is None:
                 return None
-        url = self.text(fields.get("url"), f"{key}.url", node, required=False)
+        url = self.text(fields.get("url"), f"{key}.url", node, required=False, one_line=True)
         if url and not url.startswith(("https://", "http://")):
             self.error(
                 fields["url"],
@@ -584,7 +623,7 @@ class _Reader:
                 hint="'article' takes a stored article; 'url' + 'title' a link to anything else",
             )
             return None
-        title = self.text(fields.get("title"), f"{key}.title", node, required=False)
+        title = self.text(fields.get("title"), f"{key}.title", node, required=False, one_line=True)
         body_node = fields.get("body")
         blurb_node = fields.get("blurb")
         if body_node is not None and blurb_node is not None:
@@ -673,6 +712,7 @@ class _Reader:
                 child,
                 required=True,
                 hint="e.g. label: Why It's Important",
+                one_line=True,
             )
             text = self.text(
                 fields.get("text"),
@@ -890,6 +930,10 @@ def _load_past_syntax_errors(path: Path, text: str) -> tuple[YNode | None, list[
         skipped.add(span.line)
         lines[span.line - 1] = ""  # blank, not removed: every other line keeps its number
     return None, syntax, skipped
+
+
+def _codepoint(char: str) -> str:
+    return f"U+{ord(char):04X}"
 
 
 def _changed_fields(old: Article, new: Article) -> list[str]:

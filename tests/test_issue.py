@@ -210,3 +210,20 @@ def test_a_new_users_four_mistakes_come_in_one_report(newsroom: Path, store: Sto
     )
     (newsroom / "issues" / "fixed.yaml").write_text(fixed, encoding="utf-8")
     assert run("build", "issues/fixed.yaml").exit_code == 0
+
+
+def test_one_line_values_lose_the_newline_a_block_scalar_ends_with(
+    newsroom: Path, store: Store
+) -> None:
+    text = GOOD.replace(
+        "title: Talks Resume In The Capital",
+        "lang: |\n  en\ntitle: >\n  Talks Resume\n  In The Capital",
+    ).replace("  - layout: list", "  - layout: |\n      list\n    heading: >-\n      The Roundup")
+    (newsroom / "issues" / "blocks.yaml").write_text(text, encoding="utf-8")
+    settings = load_settings(newsroom / "newsletter.toml")
+    checked = read_issue(Path("issues/blocks.yaml"), settings, store)
+    assert checked.issue.title == "Talks Resume In The Capital"
+    assert checked.issue.lang == "en"
+    assert checked.issue.sections[0].layout == "list"
+    assert checked.issue.sections[0].heading == "The Roundup"
+    assert run("build", "issues/blocks.yaml").exit_code == 0

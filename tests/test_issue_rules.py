@@ -391,6 +391,50 @@ CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
             "1 error in issues/test.yaml; nothing was written.\n"
         ),
     ),
+    "title_line_break": (
+        [("title: Talks Resume In The Capital", 'title: "Talks\\nResume"')],
+        (
+            "issues/test.yaml:3:8: error: title: expected one line of text, found a line break (U+000A)\n"
+            ' > 3 | title: "Talks\\nResume"\n'
+            "     |        ^^^^^^^^^^^^^^^\n"
+            "  hint: write it on one line, with no '|' block and no escape such as \\n in quotes\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "title_block_of_two_lines": (
+        [("title: Talks Resume In The Capital", "title: |\n  Talks Resume\n  In The Capital")],
+        (
+            "issues/test.yaml:3:8: error: title: expected one line of text, found a line break (U+000A)\n"
+            " > 3 | title: |\n"
+            "     |        ^\n"
+            "  hint: write it on one line, with no '|' block and no escape such as \\n in quotes\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "subject_unicode_line_separator": (
+        [("number: 7\n", 'number: 7\nsubject: "Talks\\u2028Resume"\n')],
+        (
+            "issues/test.yaml:2:10: error: subject: expected one line of text, found a line break (U+2028)\n"
+            ' > 2 | subject: "Talks\\u2028Resume"\n'
+            "     |          ^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: write it on one line, with no '|' block and no escape such as \\n in quotes\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "control_character_escape": (
+        [("        blurb: no", '        blurb: "n\\x01o"')],
+        (
+            "issues/test.yaml:10:16: error: sections[0].items[0].blurb: a control character (U+0001) is not allowed in an issue file\n"
+            ' > 10 |         blurb: "n\\x01o"\n'
+            "      |                ^^^^^^^^\n"
+            "  hint: remove the escape that makes it (such as \\x01 or \\u0001) from the quoted text\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
     "number_zero": (
         [("number: 7", "number: 0")],
         (
