@@ -550,6 +550,19 @@ CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
             "1 error in issues/test.yaml; nothing was written.\n"
         ),
     ),
+    "label_format_spec": (
+        [("sections:", 'labels:\n  welcome: "{name:>300000000}"\nsections:')],
+        (
+            "issues/test.yaml:7:12: error: labels.welcome: the label uses {name:>300000000}, "
+            "which it cannot fill in\n"
+            ' > 7 |   welcome: "{name:>300000000}"\n'
+            "     |            ^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: this label may use {name}, written just so: no format specs, conversions, "
+            "indexes or attributes; write {{ and }} for a literal brace\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
     "alias": (
         [
             ("sections:\n  - layout: list", "sections: &all\n  - layout: list"),
