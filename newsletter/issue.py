@@ -49,7 +49,20 @@ MAX_ISSUE_BYTES = 256 * 1024
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 # What Python's str.splitlines (and so the email headers) treat as the end of a line.
 _LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
-_MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]*)|<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>")
+# Link targets in Markdown: [text](target, <scheme:autolink>, and a reference definition
+# "[label]: target" at the start of a line. Written to run in linear time: an autolink
+# stops at the next "<", a label at the next bracket.
+_MD_LINK = re.compile(
+    r"\]\(\s*<?([^)\s>]*)"
+    r"|<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^<>\s]*)>"
+    r"|^ {0,3}\[(?:[^\[\]\\]|\\.){1,999}\]:[ \t]*\n?[ \t]*<?([^\s>]+)",
+    re.MULTILINE,
+)
+# A Markdown image: ![alt]( or ![alt][ (alt text with one level of brackets, bounded so
+# that a run of "![[a]" stays linear), or ![label] alone when label is defined.
+_MD_IMAGE = re.compile(r"!\[((?:[^\[\]\\]|\\.|\[(?:[^\[\]\\]|\\.){0,999}\]){0,999})\]([(\[])?")
+_TO_PARENTHESIS = re.compile(r"[^)\n]{0,2000}\)?")
+_LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 _TOP = (
     "number",
@@ -239,12 +252,36 @@ class _Reader:
         return value
 
     def check_links(self, node: YScalar, key: str) -> None:
-        """Warn about Markdown links that go anywhere but http(s) or mailto."""
+        """Report Markdown images (nh3 drops them) and links that go anywhere but http(s) or
+        mailto: markdown-it shows a `javascript:` link as its raw text, nh3 empties others."""
+        images: list[tuple[int, int]] = []
+        defined = {
+            match.group().split("]", 1)[0].lstrip(" [").lower()
+            for match in _MD_LINK.finditer(node.value)
+            if match.group(3)
+        }
+        for match in _MD_IMAGE.finditer(node.value):
+            if match.group(2) is None and match.group(1).lower() not in defined:
+                continue  # "![text]" with nothing after it is only text
+            end = match.end()
+            if match.group(2) == "(":
+                tail = _TO_PARENTHESIS.match(node.value, end)
+                end = tail.end() if tail else end
+            images.append((match.start(), end))
+            self.error(
+                self.locate(node, node.value[match.start() : end].split("\n", 1)[0]),
+                key,
+                "a Markdown image: an email's text shows no images, so it would be dropped",
+                hint="give the item an image: {url: https://example.org/photo.jpg, "
+                "alt: what it shows} instead",
+            )
         for match in _MD_LINK.finditer(node.value):
-            target = match.group(1) or match.group(2) or ""
-            if target.startswith(("http://", "https://", "mailto:")):
+            target = match.group(1) or match.group(2) or match.group(3) or ""
+            if target.lower().startswith(_LINK_SCHEMES):
                 continue
-            self.warn(
+            if any(start <= match.start() < end for start, end in images):
+                continue  # the image's own target: reported as the image
+            self.error(
                 self.locate(node, target),
                 key,
                 f"a link to '{target}': only http(s) and mailto links work in an email",

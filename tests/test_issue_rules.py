@@ -508,17 +508,45 @@ CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
             )
         ],
         (
-            "issues/test.yaml:10:31: warning: sections[0].items[0].blurb: a link to '/stories': only http(s) and mailto links work in an email\n"
+            "issues/test.yaml:10:31: error: sections[0].items[0].blurb: a link to '/stories': only http(s) and mailto links work in an email\n"
             " > 10 |         blurb: See [the list](/stories) and <javascript:alert(1)>.\n"
             "      |                               ^^^^^^^^\n"
             "  hint: write the full address, e.g. https://example.org/story\n"
             "\n"
-            "issues/test.yaml:10:46: warning: sections[0].items[0].blurb: a link to 'javascript:alert(1)': only http(s) and mailto links work in an email\n"
+            "issues/test.yaml:10:46: error: sections[0].items[0].blurb: a link to 'javascript:alert(1)': only http(s) and mailto links work in an email\n"
             " > 10 |         blurb: See [the list](/stories) and <javascript:alert(1)>.\n"
             "      |                                              ^^^^^^^^^^^^^^^^^^^\n"
             "  hint: write the full address, e.g. https://example.org/story\n"
             "\n"
-            "2 warnings in issues/test.yaml.\n"
+            "2 errors in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "md_reference_link": (
+        [
+            (
+                "        blurb: no",
+                "        blurb: |\n          See [the statement][r1].\n\n"
+                "          [r1]: javascript:alert(1)",
+            )
+        ],
+        (
+            "issues/test.yaml:13:17: error: sections[0].items[0].blurb: a link to 'javascript:alert(1)': only http(s) and mailto links work in an email\n"
+            " > 13 |           [r1]: javascript:alert(1)\n"
+            "      |                 ^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: write the full address, e.g. https://example.org/story\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "md_image": (
+        [("        blurb: no", "        blurb: A boat ![at the pier](https://e.org/p.jpg) left.")],
+        (
+            "issues/test.yaml:10:23: error: sections[0].items[0].blurb: a Markdown image: an email's text shows no images, so it would be dropped\n"
+            " > 10 |         blurb: A boat ![at the pier](https://e.org/p.jpg) left.\n"
+            "      |                       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: give the item an image: {url: https://example.org/photo.jpg, alt: what it shows} instead\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
         ),
     ),
     "image_in_list": (
