@@ -34,7 +34,7 @@ from newsletter.models import (
     issue_slug,
 )
 from newsletter.urls import article_id
-from newsletter.week import local_time, week_bounds
+from newsletter.week import FIRST_DAY, LAST_DAY, is_supported_day, local_time, week_bounds
 
 LAYOUTS = ("feature", "list")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -333,7 +333,7 @@ class _Reader:
         raw = node.value.strip() if isinstance(node, YScalar) else ""
         if isinstance(node, YScalar) and _DATE.match(raw):
             try:
-                return date.fromisoformat(raw)
+                day = date.fromisoformat(raw)
             except ValueError:
                 self.error(
                     node,
@@ -342,6 +342,16 @@ class _Reader:
                     hint="check the month and the day of the month",
                 )
                 return None
+            if not is_supported_day(day):
+                self.error(
+                    node,
+                    key,
+                    f"the date {raw} is outside the years {FIRST_DAY.year} to {LAST_DAY.year}",
+                    hint=f"the send date, e.g. 2026-11-27; issue dates run from {FIRST_DAY} "
+                    f"to {LAST_DAY}",
+                )
+                return None
+            return day
         guess = ""
         match = re.fullmatch(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})", raw)
         if match:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from newsletter.cli import cli
 from newsletter.config import load_settings
 from newsletter.errors import ProblemsError, format_problems
 from newsletter.issue import draft_issue, next_number, read_issue
@@ -227,3 +229,20 @@ def test_one_line_values_lose_the_newline_a_block_scalar_ends_with(
     assert checked.issue.sections[0].layout == "list"
     assert checked.issue.sections[0].heading == "The Roundup"
     assert run("build", "issues/blocks.yaml").exit_code == 0
+
+
+def test_dates_at_the_ends_of_the_calendar_are_usage_errors(newsroom: Path, store: Store) -> None:
+    for command, option in (("articles", "--week"), ("draft", "--date")):
+        for day in ("9999-12-31", "0001-01-01", "1899-12-31"):
+            result = CliRunner().invoke(cli, [command, option, day])
+            assert result.exit_code == 2, (command, day, result.output)
+            assert (
+                f"Invalid value for {option}: {day} is outside the dates newsletter supports, "
+                "1900-01-01 to 9998-12-31" in result.output
+            )
+    for day in ("1900-01-01", "9998-12-31"):
+        assert run("articles", "--week", day).exit_code == 0
+        assert run("draft", "--date", day, "-o", f"issues/{day}.yaml").exit_code == 0
+        assert run("check", f"issues/{day}.yaml").exit_code == 1  # its placeholders, no crash
+    text = GOOD.replace("2026-11-27", "0001-01-01")
+    assert "outside the years 1900 to 9998" in _problems(newsroom, store, text)

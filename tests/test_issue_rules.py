@@ -195,6 +195,17 @@ CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
             "1 error in issues/test.yaml; nothing was written.\n"
         ),
     ),
+    "date_out_of_range": (
+        [("2026-11-27", "9999-12-31")],
+        (
+            "issues/test.yaml:2:7: error: date: the date 9999-12-31 is outside the years 1900 to 9998\n"
+            " > 2 | date: 9999-12-31\n"
+            "     |       ^^^^^^^^^^\n"
+            "  hint: the send date, e.g. 2026-11-27; issue dates run from 1900-01-01 to 9998-12-31\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
     "lang": (
         [("number: 7\n", "number: 7\nlang: English\n")],
         (
