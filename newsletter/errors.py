@@ -8,6 +8,7 @@ can jump to the spot.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,10 @@ from typing import Literal
 from newsletter.models import Span
 
 Severity = Literal["error", "warning"]
+# Control characters in a source line or a quoted value would be obeyed by the terminal (an
+# ESC starts a control sequence): each is printed as U+FFFD, one column like the character
+# it stands for, so the caret under the line stays in place.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,18 +97,18 @@ def format_problem(problem: Problem, cache: dict[Path, list[str]] | None = None)
     elif problem.path is not None:
         where = f"{problem.path}: "
     key = f"{problem.key}: " if problem.key else ""
-    out = [f"{where}{problem.severity}: {key}{problem.message}"]
+    out = [_CONTROL.sub("\ufffd", f"{where}{problem.severity}: {key}{problem.message}")]
     if span is not None:
         source = _source_line(span.path, span.line, cache)
         if source is not None:
             number = str(span.line)
             gutter = " " * len(number)
-            source = source.replace("\t", " ")
+            source = _CONTROL.sub("\ufffd", source.replace("\t", " "))
             width = max(1, min(span.length, len(source) - span.column + 1))
             out.append(f" > {number} | {source}")
             out.append(f"   {gutter} | {' ' * (span.column - 1)}{'^' * width}")
     if problem.hint:
-        out.append(f"  hint: {problem.hint}")
+        out.append(_CONTROL.sub("\ufffd", f"  hint: {problem.hint}"))
     return "\n".join(out)
 
 

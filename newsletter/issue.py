@@ -17,7 +17,15 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
-from newsletter._yaml import YMap, YNode, YScalar, YSeq, load_yaml
+from newsletter._yaml import (
+    SECOND_DOCUMENT,
+    YMap,
+    YNode,
+    YScalar,
+    YSeq,
+    control_character_problem,
+    load_yaml,
+)
 from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError, has_errors
 from newsletter.labels import LABEL_KEYS, label_placeholder_problem
@@ -960,20 +968,37 @@ def _read_text(path: Path) -> str | None:
 
 def _load_past_syntax_errors(path: Path, text: str) -> tuple[YNode | None, list[Problem], set[int]]:
     """Compose the YAML; on a syntax error, report it and try again without that line, so
-    that one badly indented item does not hide every other mistake in the file."""
+    that one badly indented item does not hide every other mistake in the file. Lines with a
+    control character are reported first (YAML would stop at the first one) and checked with
+    U+FFFD in its place; a second document is reported and left out whole."""
     syntax: list[Problem] = []
     skipped: set[int] = set()
-    lines = text.splitlines()
+    lines = []
+    # Lines as the problem formatter numbers them: form feeds and the like end a line here.
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        control = _CONTROL.search(line)
+        if control:
+            where = Span(path, number, control.start() + 1)
+            syntax.append(control_character_problem(path, where, control.group()))
+            skipped.add(number)
+            # A printable stand-in keeps the line's YAML (a key, a quoted value) readable.
+            line = _CONTROL.sub("\ufffd", line)
+        lines.append(line.splitlines()[0] if line.strip("\r\n") else "")
     for _ in range(10):
         root, problems = load_yaml(path, "\n".join(lines) + "\n")
         if not problems:
             return root, syntax, skipped
         syntax.extend(problems)
         span = problems[0].span
-        if not problems[0].message.startswith("YAML syntax"):
-            break  # refused (aliases, absurd nesting), not mistyped: nothing to recover
         if span is None or span.line in skipped or not 1 <= span.line <= len(lines):
             break
+        if problems[0].message == SECOND_DOCUMENT:
+            # Check the first document alone; the rest may be a whole other issue.
+            skipped.update(range(span.line, len(lines) + 1))
+            lines[span.line - 1 :] = [""] * (len(lines) - span.line + 1)
+            continue
+        if not problems[0].message.startswith("YAML syntax"):
+            break  # refused (aliases, absurd nesting), not mistyped: nothing to recover
         skipped.add(span.line)
         lines[span.line - 1] = ""  # blank, not removed: every other line keeps its number
     return None, syntax, skipped

@@ -246,3 +246,22 @@ def test_dates_at_the_ends_of_the_calendar_are_usage_errors(newsroom: Path, stor
         assert run("check", f"issues/{day}.yaml").exit_code == 1  # its placeholders, no crash
     text = GOOD.replace("2026-11-27", "0001-01-01")
     assert "outside the years 1900 to 9998" in _problems(newsroom, store, text)
+
+
+def test_a_control_character_yaml_refuses_gets_a_line_and_column() -> None:
+    # libyaml counts the reader's position in bytes, PyYAML in characters; both point here.
+    import yaml
+
+    from newsletter._yaml import load_yaml
+
+    text = "number: 7\ntitle: Café Talks\x07 Resume\n"
+    for loader in (yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("newsletter._yaml._Loader", loader)
+            root, problems = load_yaml(Path("x.yaml"), text)
+        assert root is None
+        assert [(p.message, p.span and (p.span.line, p.span.column)) for p in problems] == [
+            ("a control character (U+0007) is not allowed in an issue file", (2, 18))
+        ]
+        # Not "replace the tab" because the reader's words, "unacceptable", contain "tab".
+        assert problems[0].hint.startswith("delete it: most editors do not show it")

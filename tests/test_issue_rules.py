@@ -446,6 +446,49 @@ CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
             "1 error in issues/test.yaml; nothing was written.\n"
         ),
     ),
+    "tab_that_starts_no_token": (
+        [("  - layout: list", "\t- layout: list")],
+        (
+            "issues/test.yaml:7:1: error: YAML syntax: found character that cannot start any token (while scanning for the next token)\n"
+            " > 7 |  - layout: list\n"
+            "     | ^\n"
+            "  hint: YAML indents with spaces only; replace the tab with spaces\n"
+            "\n"
+            "issues/test.yaml:8:5: error: sections: expected a list of sections, found a mapping\n"
+            " > 8 |     items:\n"
+            "     |     ^\n"
+            "  hint: each section starts with '- heading:' or '- layout:'\n"
+            "\n"
+            "2 errors in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "control_character": (
+        [("title: Talks", "title: \x1b[1mTalks"), ("        blurb: no", "        blurb: n\x01o")],
+        (
+            "issues/test.yaml:3:8: error: a control character (U+001B) is not allowed in an issue file\n"
+            " > 3 | title: \ufffd[1mTalks Resume In The Capital\n"
+            "     |        ^\n"
+            "  hint: delete it: most editors do not show it (it often comes with text pasted from a PDF or a word processor)\n"
+            "\n"
+            "issues/test.yaml:10:17: error: a control character (U+0001) is not allowed in an issue file\n"
+            " > 10 |         blurb: n\ufffdo\n"
+            "      |                 ^\n"
+            "  hint: delete it: most editors do not show it (it often comes with text pasted from a PDF or a word processor)\n"
+            "\n"
+            "2 errors in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "second_document": (
+        [("        blurb: no\n", "        blurb: no\n---\nnumber: 8\ntitel: Another Issue\n")],
+        (
+            "issues/test.yaml:11:1: error: YAML syntax: a second document starts here; an issue file is one document\n"
+            " > 11 | ---\n"
+            "      | ^\n"
+            "  hint: remove this '---' line (and what follows it, if that is another issue)\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
     "number_zero": (
         [("number: 7", "number: 0")],
         (
