@@ -930,6 +930,7 @@ def read_issue(
         locked = {}
     reader = _Reader(path, text, settings, articles, locked)
     reader.problems.extend(lock_problems)
+    issue = reader.issue(root)
     slug = issue_slug(path.stem)
     if slug != path.stem:
         reader.problems.append(
@@ -942,7 +943,6 @@ def read_issue(
                 severity="warning",
             )
         )
-    issue = reader.issue(root)
     if syntax:
         # Checked without the broken lines: drop what is only a consequence of leaving them out.
         reader.problems = syntax + [
