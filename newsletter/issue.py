@@ -52,8 +52,8 @@ _PLACEHOLDER = "TODO"
 # of the slowest Markdown known (a body of nothing but `![`, slow in markdown-it) 15 s; at
 # 1 MB the same took 6 s and 64 s.
 MAX_ISSUE_BYTES = 256 * 1024
-# Characters YAML's double-quoted escapes can produce that an email cannot carry: MRML
-# refuses the C0 controls and U+FFFE/U+FFFF, and none of them is visible to an editor.
+# The characters YAML refuses to read in a file, which its double-quoted escapes ("\x01")
+# can still produce: MRML refuses the C0 controls and U+FFFE/U+FFFF, and an editor sees none.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 # What Python's str.splitlines (and so the email headers) treat as the end of a line.
 _LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
@@ -983,7 +983,7 @@ def _load_past_syntax_errors(path: Path, text: str) -> tuple[YNode | None, list[
             skipped.add(number)
             # A printable stand-in keeps the line's YAML (a key, a quoted value) readable.
             line = _CONTROL.sub("\ufffd", line)
-        lines.append(line.splitlines()[0] if line.strip("\r\n") else "")
+        lines.append((line.splitlines() or [""])[0])
     for _ in range(10):
         root, problems = load_yaml(path, "\n".join(lines) + "\n")
         if not problems:
