@@ -109,24 +109,61 @@ def _convert(path: Path, node: yaml.Node, seen: set[int], depth: int = 0) -> YNo
     raise TypeError(f"unexpected YAML node {type(node).__name__}")  # pragma: no cover
 
 
-def _syntax_problem(path: Path, exc: yaml.YAMLError) -> Problem:
+SECOND_DOCUMENT = "YAML syntax: a second document starts here; an issue file is one document"
+
+
+def control_character_problem(path: Path, span: Span | None, char: str) -> Problem:
+    """The problem of a character YAML refuses to read (a C0 or C1 control, U+FFFE...)."""
+    return Problem(
+        f"a control character (U+{ord(char):04X}) is not allowed in an issue file",
+        span=span,
+        hint="delete it: most editors do not show it (it often comes with text pasted from a "
+        "PDF or a word processor)",
+        path=path,
+    )
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """The 1-based line and column of `text[index]` (the text has only \\n line ends)."""
+    line = text.count("\n", 0, index) + 1
+    return line, index - text.rfind("\n", 0, index)
+
+
+def _syntax_problem(path: Path, exc: yaml.YAMLError, text: str) -> Problem:
+    if isinstance(exc, yaml.reader.ReaderError):
+        # No mark, only a position, counted in bytes by libyaml and in characters by PyYAML:
+        # the character itself is exact, and the reader stops at its first occurrence.
+        index = text.find(chr(exc.character))
+        span = Span(path, *_position(text, index)) if index >= 0 else None
+        return control_character_problem(path, span, chr(exc.character))
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
     context = getattr(exc, "context", None)
+    span = None
+    if mark is not None:
+        span = Span(path, mark.line + 1, mark.column + 1)
+    if context == "expected a single document in the stream":
+        return Problem(
+            SECOND_DOCUMENT,
+            span=span,
+            hint="remove this '---' line (and what follows it, if that is another issue)",
+            path=path,
+        )
     detail = f"{problem} ({context})" if context else problem
     message = f"YAML syntax: {detail}"
     if "expected key" in problem or "'-' indicator" in problem:
         message = f"YAML syntax: this line's indentation does not match the lines above ({detail})"
     hint = "check the indentation and the colons on this line and the one above it"
-    if "tab" in problem.lower():
+    lines = text.split("\n")
+    at_mark = ""
+    if mark is not None and 0 <= mark.line < len(lines):
+        at_mark = lines[mark.line][mark.column : mark.column + 1]
+    if "tab character" in problem or at_mark == "\t":
         hint = "YAML indents with spaces only; replace the tab with spaces"
     elif "mapping values are not allowed" in problem:
         hint = "a value containing ': ' must be quoted, e.g. title: \"Talks: What Comes Next\""
-    elif "expected a single document" in problem:
-        hint = "an issue file is one document; remove the extra '---' line"
-    span = None
-    if mark is not None:
-        span = Span(path, mark.line + 1, mark.column + 1)
+    elif "expected <document start>" in problem:
+        hint = "an issue file is one document: remove the '...' or '---' line above"
     return Problem(message, span=span, hint=hint, path=path)
 
 
@@ -135,7 +172,7 @@ def load_yaml(path: Path, text: str) -> tuple[YNode | None, list[Problem]]:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        return None, [_syntax_problem(path, exc)]
+        return None, [_syntax_problem(path, exc, text)]
     if node is None:
         return None, []
     try:

@@ -24,7 +24,7 @@ from newsletter.files import write_atomic
 from newsletter.models import Article, FeedState
 from newsletter.store import SaveCounts, Store, fetch_lock
 from newsletter.untrusted import terminal_text
-from newsletter.week import local_time, week_bounds
+from newsletter.week import FIRST_DAY, LAST_DAY, is_supported_day, local_time, week_bounds
 
 # rich and httpx are imported by the commands that use them: a `--json` fetch run by
 # a script or cron starts 0.1 s sooner, and `check` in an editor's save loop never loads them.
@@ -126,11 +126,17 @@ def _parse_day(value: str | None, param: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
             f"expected a date as YYYY-MM-DD, found '{value}'", param_hint=param
         ) from None
+    if not is_supported_day(day):
+        raise click.BadParameter(
+            f"{day} is outside the dates newsletter supports, {FIRST_DAY} to {LAST_DAY}",
+            param_hint=param,
+        )
+    return day
 
 
 def _next_send_day(settings: Settings) -> date:

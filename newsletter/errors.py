@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from newsletter.models import Span
-from newsletter.untrusted import terminal_text, visible_line
+from newsletter.untrusted import visible_line
 
 Severity = Literal["error", "warning"]
 
@@ -93,8 +93,9 @@ def format_problem(problem: Problem, cache: dict[Path, list[str]] | None = None)
     elif problem.path is not None:
         where = f"{problem.path}: "
     key = f"{problem.key}: " if problem.key else ""
-    # Messages quote feed text (an article's title): printed, it must not steer the terminal.
-    out = [f"{where}{problem.severity}: {key}{terminal_text(problem.message)}"]
+    # Messages quote feed text (an article's title) and the editor's values: printed, neither
+    # may steer the terminal.
+    out = [visible_line(f"{where}{problem.severity}: {key}{problem.message}")]
     if span is not None:
         source = _source_line(span.path, span.line, cache)
         if source is not None:
@@ -107,7 +108,7 @@ def format_problem(problem: Problem, cache: dict[Path, list[str]] | None = None)
             out.append(f" > {number} | {source}")
             out.append(f"   {gutter} | {' ' * (span.column - 1)}{'^' * width}")
     if problem.hint:
-        out.append(f"  hint: {terminal_text(problem.hint)}")
+        out.append(visible_line(f"  hint: {problem.hint}"))
     return "\n".join(out)
 
 

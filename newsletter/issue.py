@@ -17,20 +17,60 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
-from newsletter._yaml import YMap, YNode, YScalar, YSeq, load_yaml
+from newsletter._yaml import (
+    SECOND_DOCUMENT,
+    YMap,
+    YNode,
+    YScalar,
+    YSeq,
+    control_character_problem,
+    load_yaml,
+)
 from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError, has_errors
 from newsletter.labels import LABEL_KEYS, label_placeholder_problem
 from newsletter.lockfile import Lock, earlier_uses, lock_path, read_lock
-from newsletter.models import Article, Author, Image, Issue, Item, Note, Section, Span
+from newsletter.models import (
+    Article,
+    Author,
+    Image,
+    Issue,
+    Item,
+    Note,
+    Section,
+    Span,
+    issue_slug,
+)
 from newsletter.urls import article_id
-from newsletter.week import local_time, week_bounds
+from newsletter.week import FIRST_DAY, LAST_DAY, is_supported_day, local_time, week_bounds
 
 LAYOUTS = ("feature", "list")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _PLACEHOLDER = "TODO"
-_MD_LINK = re.compile(r"\]\(\s*<?([^)\s>]*)|<([a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]*)>")
+# A weekly issue is 5-20 KB. Just under 256 KB, a build of 2,180 roundup items took 2.1 s and
+# of the slowest Markdown known (a body of nothing but `![`, slow in markdown-it) 15 s; at
+# 1 MB the same took 6 s and 64 s.
+MAX_ISSUE_BYTES = 256 * 1024
+# The characters YAML refuses to read in a file, which its double-quoted escapes ("\x01")
+# can still produce: MRML refuses the C0 controls and U+FFFE/U+FFFF, and an editor sees none.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# What Python's str.splitlines (and so the email headers) treat as the end of a line.
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# Link targets in Markdown: [text](target, <scheme:autolink>, and a reference definition
+# "[label]: target" at the start of a line. Written to run in linear time: an autolink
+# stops at the next "<", a label at the next bracket.
+_MD_LINK = re.compile(
+    r"\]\(\s*<?([^)\s>]*)"
+    r"|<([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^<>\s]*)>"
+    r"|^ {0,3}\[(?:[^\[\]\\]|\\.){1,999}\]:[ \t]*\n?[ \t]*<?([^\s>]+)",
+    re.MULTILINE,
+)
+# A Markdown image: ![alt]( or ![alt][ (alt text with one level of brackets, bounded so
+# that a run of "![[a]" stays linear), or ![label] alone when label is defined.
+_MD_IMAGE = re.compile(r"!\[((?:[^\[\]\\]|\\.|\[(?:[^\[\]\\]|\\.){0,999}\]){0,999})\]([(\[])?")
+_TO_PARENTHESIS = re.compile(r"[^)\n]{0,2000}\)?")
+_LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 _TOP = (
     "number",
@@ -166,8 +206,11 @@ class _Reader:
         required: bool,
         hint: str = "",
         markdown: bool = False,
+        one_line: bool = False,
     ) -> str | None:
-        """A string value; `required` reports a missing or empty one."""
+        """A string value; `required` reports a missing or empty one. A `one_line` value
+        (a headline, a label) loses the newline a block scalar ends with and may not have
+        another; no value may have a control character."""
         if node is None:
             name = key.rsplit(".", 1)[-1]
             if required and parent is not None and (parent.span, name) not in self._suggested:
@@ -187,6 +230,26 @@ class _Reader:
             if required:
                 self.error(node, key, "expected text, found nothing", hint=hint)
             return None
+        value = node.value.strip() if not node.quoted else node.value
+        if one_line:
+            value = value.rstrip("\n")
+        control = _CONTROL.search(value)
+        if control:
+            self.error(
+                node,
+                key,
+                f"a control character ({_codepoint(control.group())}) is not allowed in an "
+                "issue file",
+                hint="remove the escape that makes it (such as \\x01 or \\u0001) from the "
+                "quoted text",
+            )
+        elif one_line and (line_break := _LINE_BREAK.search(value)):
+            self.error(
+                node,
+                key,
+                f"expected one line of text, found a line break ({_codepoint(line_break.group())})",
+                hint="write it on one line, with no '|' block and no escape such as \\n in quotes",
+            )
         if markdown:
             self.check_links(node, key)
         if _PLACEHOLDER in node.value:
@@ -196,15 +259,39 @@ class _Reader:
                 f"placeholder text left in: {self._kind(node)}",
                 hint=f"replace the {_PLACEHOLDER} text with your own words",
             )
-        return node.value.strip() if not node.quoted else node.value
+        return value
 
     def check_links(self, node: YScalar, key: str) -> None:
-        """Warn about Markdown links that go anywhere but http(s) or mailto."""
+        """Report Markdown images (nh3 drops them) and links that go anywhere but http(s) or
+        mailto: markdown-it shows a `javascript:` link as its raw text, nh3 empties others."""
+        images: list[tuple[int, int]] = []
+        defined = {
+            match.group().split("]", 1)[0].lstrip(" [").lower()
+            for match in _MD_LINK.finditer(node.value)
+            if match.group(3)
+        }
+        for match in _MD_IMAGE.finditer(node.value):
+            if match.group(2) is None and match.group(1).lower() not in defined:
+                continue  # "![text]" with nothing after it is only text
+            end = match.end()
+            if match.group(2) == "(":
+                tail = _TO_PARENTHESIS.match(node.value, end)
+                end = tail.end() if tail else end
+            images.append((match.start(), end))
+            self.error(
+                self.locate(node, node.value[match.start() : end].split("\n", 1)[0]),
+                key,
+                "a Markdown image: an email's text shows no images, so it would be dropped",
+                hint="give the item an image: {url: https://example.org/photo.jpg, "
+                "alt: what it shows} instead",
+            )
         for match in _MD_LINK.finditer(node.value):
-            target = match.group(1) or match.group(2) or ""
-            if target.startswith(("http://", "https://", "mailto:")):
+            target = match.group(1) or match.group(2) or match.group(3) or ""
+            if target.lower().startswith(_LINK_SCHEMES):
                 continue
-            self.warn(
+            if any(start <= match.start() < end for start, end in images):
+                continue  # the image's own target: reported as the image
+            self.error(
                 self.locate(node, target),
                 key,
                 f"a link to '{target}': only http(s) and mailto links work in an email",
@@ -256,7 +343,7 @@ class _Reader:
         raw = node.value.strip() if isinstance(node, YScalar) else ""
         if isinstance(node, YScalar) and _DATE.match(raw):
             try:
-                return date.fromisoformat(raw)
+                day = date.fromisoformat(raw)
             except ValueError:
                 self.error(
                     node,
@@ -265,6 +352,16 @@ class _Reader:
                     hint="check the month and the day of the month",
                 )
                 return None
+            if not is_supported_day(day):
+                self.error(
+                    node,
+                    key,
+                    f"the date {raw} is outside the years {FIRST_DAY.year} to {LAST_DAY.year}",
+                    hint=f"the send date, e.g. 2026-11-27; issue dates run from {FIRST_DAY} "
+                    f"to {LAST_DAY}",
+                )
+                return None
+            return day
         guess = ""
         match = re.fullmatch(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})", raw)
         if match:
@@ -292,9 +389,9 @@ class _Reader:
             return None
         number = self.integer(top.get("number"), "number", root)
         day = self.day(top.get("date"), "date", root)
-        lang = self.text(top.get("lang"), "lang", root, required=False) or "en"
+        lang = self.text(top.get("lang"), "lang", root, required=False, one_line=True) or "en"
         lang_node = top.get("lang")
-        if lang_node is not None and not _LANG.match(lang):
+        if lang_node is not None and not _LANG.fullmatch(lang):
             self.error(
                 lang_node,
                 "lang",
@@ -307,14 +404,16 @@ class _Reader:
             root,
             required=True,
             hint="the headline, in Title Case: title: Talks Resume In The Capital",
+            one_line=True,
         )
-        subject = self.text(top.get("subject"), "subject", root, required=False)
+        subject = self.text(top.get("subject"), "subject", root, required=False, one_line=True)
         preheader = self.text(
             top.get("preheader"),
             "preheader",
             root,
             required=True,
             hint="one sentence that shows in the inbox after the subject",
+            one_line=True,
         )
         author = self.author(top.get("author"), root)
         hero = self.image(top["hero"], "hero") if "hero" in top else None
@@ -399,8 +498,10 @@ class _Reader:
         fields = self.fields(node, "author", _AUTHOR, "an author")
         if fields is None:
             return None
-        name = self.text(fields.get("name"), "author.name", node, required=True)
-        role = self.text(fields.get("role"), "author.role", node, required=False) or ""
+        name = self.text(fields.get("name"), "author.name", node, required=True, one_line=True)
+        role = (
+            self.text(fields.get("role"), "author.role", node, required=False, one_line=True) or ""
+        )
         bio = self.text(fields.get("bio"), "author.bio", node, required=False) or ""
         return Author(key="", name=name, role=role, bio=bio) if name else None
 
@@ -414,6 +515,7 @@ class _Reader:
             node,
             required=True,
             hint="the image's full https:// address",
+            one_line=True,
         )
         if url and not url.startswith(("https://", "http://")):
             self.error(
@@ -422,7 +524,7 @@ class _Reader:
                 f"expected an http(s) URL, found '{url}'",
                 hint="email clients only load images from full https:// addresses",
             )
-        alt = self.text(fields.get("alt"), f"{key}.alt", node, required=False) or ""
+        alt = self.text(fields.get("alt"), f"{key}.alt", node, required=False, one_line=True) or ""
         if not alt:
             self.warn(
                 node,
@@ -456,7 +558,7 @@ class _Reader:
             return ()
         out = []
         for name, value in fields.items():
-            text = self.text(value, f"labels.{name}", node, required=True)
+            text = self.text(value, f"labels.{name}", node, required=True, one_line=True)
             if text and isinstance(value, YScalar):
                 problem = label_placeholder_problem(name, text)
                 if problem:
@@ -498,8 +600,14 @@ class _Reader:
         fields = self.fields(node, key, _SECTION, "a section")
         if fields is None:
             return None
-        heading = self.text(fields.get("heading"), f"{key}.heading", node, required=False) or ""
-        layout = self.text(fields.get("layout"), f"{key}.layout", node, required=False) or "list"
+        heading = (
+            self.text(fields.get("heading"), f"{key}.heading", node, required=False, one_line=True)
+            or ""
+        )
+        layout = (
+            self.text(fields.get("layout"), f"{key}.layout", node, required=False, one_line=True)
+            or "list"
+        )
         if layout not in LAYOUTS:
             close = difflib.get_close_matches(layout, LAYOUTS, n=1)
             mean = f"did you mean '{close[0]}'? " if close else ""
@@ -555,7 +663,7 @@ class _Reader:
             article = self.article(ref, f"{key}.article", day, seen)
             if article is None:
                 return None
-        url = self.text(fields.get("url"), f"{key}.url", node, required=False)
+        url = self.text(fields.get("url"), f"{key}.url", node, required=False, one_line=True)
         if url and not url.startswith(("https://", "http://")):
             self.error(
                 fields["url"],
@@ -572,7 +680,7 @@ class _Reader:
                 hint="'article' takes a stored article; 'url' + 'title' a link to anything else",
             )
             return None
-        title = self.text(fields.get("title"), f"{key}.title", node, required=False)
+        title = self.text(fields.get("title"), f"{key}.title", node, required=False, one_line=True)
         body_node = fields.get("body")
         blurb_node = fields.get("blurb")
         if body_node is not None and blurb_node is not None:
@@ -661,6 +769,7 @@ class _Reader:
                 child,
                 required=True,
                 hint="e.g. label: Why It's Important",
+                one_line=True,
             )
             text = self.text(
                 fields.get("text"),
@@ -774,7 +883,7 @@ def read_issue(
     Articles come from the issue's lock file when it has them (so an old issue rebuilds the
     same), else from `articles`; with `refresh`, from `articles` only."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = _read_text(path)
     except FileNotFoundError:
         raise ProblemsError(
             [
@@ -797,6 +906,17 @@ def read_issue(
         ) from None
     except OSError as exc:
         raise ProblemsError([Problem(f"cannot read the file: {exc.strerror}", path=path)]) from None
+    if text is None:
+        raise ProblemsError(
+            [
+                Problem(
+                    f"the file is larger than {MAX_ISSUE_BYTES // 1024} KB, the limit for an "
+                    "issue file",
+                    path=path,
+                    hint="an issue is usually 5 to 20 KB: is this the issue file you meant?",
+                )
+            ]
+        )
     root, syntax, skipped = _load_past_syntax_errors(path, text)
     if root is None and syntax:
         raise ProblemsError(syntax)
@@ -816,6 +936,18 @@ def read_issue(
     reader = _Reader(path, text, settings, articles, lock.articles, lock.broken)
     reader.problems.extend(lock.problems)
     issue = reader.issue(root)
+    slug = issue_slug(path.stem)
+    if slug != path.stem:
+        reader.problems.append(
+            Problem(
+                "the file name is not only ASCII letters, digits, '-' and '_', so the build "
+                f"folder will be called '{slug}'",
+                path=path,
+                hint="name issue files for their send date, e.g. 2026-11-27.yaml "
+                "(2026-11-27-fa.yaml for a second edition)",
+                severity="warning",
+            )
+        )
     if syntax:
         # Checked without the broken lines: drop what is only a consequence of leaving them out.
         reader.problems = syntax + [
@@ -831,25 +963,56 @@ def read_issue(
     return CheckedIssue(issue, tuple(reader.problems))
 
 
+def _read_text(path: Path) -> str | None:
+    """The file's text with universal newlines, or None when it is over `MAX_ISSUE_BYTES`:
+    read no further than that, so a huge file (or /dev/zero) costs nothing."""
+    with path.open("rb") as handle:
+        data = handle.read(MAX_ISSUE_BYTES + 1)
+    if len(data) > MAX_ISSUE_BYTES:
+        return None
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _load_past_syntax_errors(path: Path, text: str) -> tuple[YNode | None, list[Problem], set[int]]:
     """Compose the YAML; on a syntax error, report it and try again without that line, so
-    that one badly indented item does not hide every other mistake in the file."""
+    that one badly indented item does not hide every other mistake in the file. Lines with a
+    control character are reported first (YAML would stop at the first one) and checked with
+    U+FFFD in its place; a second document is reported and left out whole."""
     syntax: list[Problem] = []
     skipped: set[int] = set()
-    lines = text.splitlines()
+    lines = []
+    # Lines as the problem formatter numbers them: form feeds and the like end a line here.
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        control = _CONTROL.search(line)
+        if control:
+            where = Span(path, number, control.start() + 1)
+            syntax.append(control_character_problem(path, where, control.group()))
+            skipped.add(number)
+            # A printable stand-in keeps the line's YAML (a key, a quoted value) readable.
+            line = _CONTROL.sub("\ufffd", line)
+        lines.append((line.splitlines() or [""])[0])
     for _ in range(10):
         root, problems = load_yaml(path, "\n".join(lines) + "\n")
         if not problems:
             return root, syntax, skipped
         syntax.extend(problems)
         span = problems[0].span
-        if not problems[0].message.startswith("YAML syntax"):
-            break  # refused (aliases, absurd nesting), not mistyped: nothing to recover
         if span is None or span.line in skipped or not 1 <= span.line <= len(lines):
             break
+        if problems[0].message == SECOND_DOCUMENT:
+            # Check the first document alone; the rest may be a whole other issue.
+            skipped.update(range(span.line, len(lines) + 1))
+            lines[span.line - 1 :] = [""] * (len(lines) - span.line + 1)
+            continue
+        if not problems[0].message.startswith("YAML syntax"):
+            break  # refused (aliases, absurd nesting), not mistyped: nothing to recover
         skipped.add(span.line)
         lines[span.line - 1] = ""  # blank, not removed: every other line keeps its number
     return None, syntax, skipped
+
+
+def _codepoint(char: str) -> str:
+    return f"U+{ord(char):04X}"
 
 
 def _changed_fields(old: Article, new: Article) -> list[str]:

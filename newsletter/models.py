@@ -6,9 +6,28 @@ SQLite rows are converted at the edge of the module that meets them. Nothing her
 
 from __future__ import annotations
 
+import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+
+_PLAIN_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+_NOT_SLUG = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def issue_slug(stem: str) -> str:
+    """A name for an issue's build folder and Message-ID made from its file's stem: the stem
+    itself when it is ASCII letters, digits, `-` and `_` (``2026-11-27``, ``2026-11-27-fa``),
+    else an ASCII version of it plus a short hash of the original, so that two odd names never
+    share a folder and none can be ``.``, ``..`` or hidden."""
+    if _PLAIN_SLUG.fullmatch(stem):
+        return stem
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
+    base = _NOT_SLUG.sub("-", ascii_stem).strip("-_")[:40].rstrip("-_") or "issue"
+    digest = hashlib.sha256(stem.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{base}-{digest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +160,9 @@ class Issue:
     @property
     def slug(self) -> str:
         """The name of this issue's build folder and web page: the issue file's name without
-        `.yaml`, e.g. ``2026-11-27`` (or ``2026-11-27-fa`` for a second edition that day)."""
-        return self.source.stem
+        `.yaml`, e.g. ``2026-11-27`` (or ``2026-11-27-fa`` for a second edition that day);
+        see `issue_slug` for other names."""
+        return issue_slug(self.source.stem)
 
     @property
     def articles(self) -> tuple[Article, ...]:

@@ -10,9 +10,21 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+# The issue dates the tool supports. A week reaches six days back and one forward and local
+# midnights shift by a zone's offset, so the calendar's own ends (years 1 and 9999) overflow;
+# these leave room, and no newsroom sends an issue outside them.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+
+
+def is_supported_day(day: date) -> bool:
+    """True when `day` is between `FIRST_DAY` and `LAST_DAY`, where weeks can be computed."""
+    return FIRST_DAY <= day <= LAST_DAY
+
 
 def week_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """[start, end) of the week ending with `day` (inclusive), as aware local datetimes.
+    """[start, end) of the week ending with `day` (inclusive), as aware local datetimes;
+    `day` must be a supported day (see `is_supported_day`).
 
     Compare or subtract them after `.astimezone(UTC)`: Python subtracts two datetimes of the
     same zone as wall-clock times, which hides the extra or missing hour."""

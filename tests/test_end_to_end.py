@@ -142,3 +142,80 @@ def test_check_json_reports_problems_for_scripts(newsroom: Path) -> None:
         "message": "expected a date as YYYY-MM-DD, found '27/11/2026'",
         "hint": "write the year first, e.g. 2026-11-27; did you mean 2026-11-27?",
     }
+
+
+def test_odd_issue_file_names_build_into_a_safe_folder(newsroom: Path) -> None:
+    # Spaces, letters beyond ASCII, '@', and stems '.' and '..' (which once named the build
+    # folder itself and its parent): each checks with a warning and builds inside build/.
+    assert run("fetch").exit_code == 0
+    good = (newsroom / "issues" / "2026-11-27.yaml").read_text(encoding="utf-8")
+    folders = set()
+    for stem in ("my issue", "ñandú", "a@b", ".", ".."):
+        path = newsroom / "issues" / f"{stem}.yaml"
+        path.write_text(good, encoding="utf-8")
+        checked = run("check", str(path))
+        assert checked.exit_code == 0, checked.output
+        assert "so the build folder will be called" in checked.output
+        built = run("build", str(path))
+        assert built.exit_code == 0, built.output
+        (folder,) = [p for p in (newsroom / "build").iterdir() if p.name not in folders]
+        folders.add(folder.name)
+        assert re.fullmatch(r"[a-z0-9-]+-[0-9a-f]{8}", folder.name)
+        eml = email.message_from_bytes((folder / "email.eml").read_bytes(), policy=default)
+        assert eml["Message-ID"] == f"<issue-42.{folder.name}@example.org>"
+    assert len(folders) == 5
+
+
+# Values as lines: a block scalar's lines are indented under the key they are given to.
+HOSTILE_VALUES = [
+    ['"a\\nb"'],
+    ['"a\\rb"'],
+    ['"a\\u2028b"'],
+    ['"a\\Nb"'],
+    ['"a\\x01b"'],
+    ['"a\\eb"'],
+    ['"a\\ufffeb"'],
+    ["|", "a", "b"],
+    [">", "a", "b"],
+    ["|", "a"],
+]
+# Where each value goes in the sample issue: the text it replaces, with the key's indentation.
+HOSTILE_FIELDS = {
+    "title": "title: Darvana's Council Takes Five Radio Stations Off The Air\n",
+    "subject": "lang: en\n",  # the sample has no subject: it goes in after lang
+    "heading": "  - heading: The Key Issue\n",
+    "label": "          - label: Why It's Important\n",
+    "blurb": (
+        "        blurb: |\n"
+        "          In a Sarvan basement, young women meet in secret to read the poems they keep in\n"
+        "          hidden notebooks. A rare, quiet story of defiance.\n"
+    ),
+}
+
+
+def test_whatever_check_passes_builds(newsroom: Path) -> None:
+    # Line breaks, control characters and block scalars in values that reach a header, a
+    # heading or MJML: each is refused by check at its line and column, or it builds.
+    assert run("fetch").exit_code == 0
+    sample = (newsroom / ISSUE).read_text(encoding="utf-8")
+    refused = 0
+    for field, old in HOSTILE_FIELDS.items():
+        assert old in sample, field
+        head = old.split(":")[0]
+        indent = " " * (len(head) - len(head.lstrip(" -")) + 2)
+        for value in HOSTILE_VALUES:
+            written = "\n".join([value[0], *(indent + line for line in value[1:])]) + "\n"
+            new = f"{old}subject: {written}" if field == "subject" else f"{head}: {written}"
+            (newsroom / ISSUE).write_text(sample.replace(old, new, 1), encoding="utf-8")
+            checked = run("check", ISSUE)
+            built = run("build", ISSUE)
+            assert "internal error" not in checked.output + built.output, (field, value)
+            if checked.exit_code == 0:
+                assert built.exit_code == 0, (field, value, built.output)
+            else:
+                refused += 1
+                assert re.match(r"issues/2026-11-27\.yaml:\d+:\d+: error: ", checked.output)
+                assert built.exit_code == 1, (field, value)
+    # One-line fields refuse all seven escapes and the two-line '|' block; a blurb only the
+    # three control characters.
+    assert refused == 4 * 8 + 3

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from newsletter.cli import cli
 from newsletter.config import load_settings
 from newsletter.errors import ProblemsError, format_problems
 from newsletter.issue import draft_issue, next_number, read_issue
@@ -210,3 +212,56 @@ def test_a_new_users_four_mistakes_come_in_one_report(newsroom: Path, store: Sto
     )
     (newsroom / "issues" / "fixed.yaml").write_text(fixed, encoding="utf-8")
     assert run("build", "issues/fixed.yaml").exit_code == 0
+
+
+def test_one_line_values_lose_the_newline_a_block_scalar_ends_with(
+    newsroom: Path, store: Store
+) -> None:
+    text = GOOD.replace(
+        "title: Talks Resume In The Capital",
+        "lang: |\n  en\ntitle: >\n  Talks Resume\n  In The Capital",
+    ).replace("  - layout: list", "  - layout: |\n      list\n    heading: >-\n      The Roundup")
+    (newsroom / "issues" / "blocks.yaml").write_text(text, encoding="utf-8")
+    settings = load_settings(newsroom / "newsletter.toml")
+    checked = read_issue(Path("issues/blocks.yaml"), settings, store)
+    assert checked.issue.title == "Talks Resume In The Capital"
+    assert checked.issue.lang == "en"
+    assert checked.issue.sections[0].layout == "list"
+    assert checked.issue.sections[0].heading == "The Roundup"
+    assert run("build", "issues/blocks.yaml").exit_code == 0
+
+
+def test_dates_at_the_ends_of_the_calendar_are_usage_errors(newsroom: Path, store: Store) -> None:
+    for command, option in (("articles", "--week"), ("draft", "--date")):
+        for day in ("9999-12-31", "0001-01-01", "1899-12-31"):
+            result = CliRunner().invoke(cli, [command, option, day])
+            assert result.exit_code == 2, (command, day, result.output)
+            assert (
+                f"Invalid value for {option}: {day} is outside the dates newsletter supports, "
+                "1900-01-01 to 9998-12-31" in result.output
+            )
+    for day in ("1900-01-01", "9998-12-31"):
+        assert run("articles", "--week", day).exit_code == 0
+        assert run("draft", "--date", day, "-o", f"issues/{day}.yaml").exit_code == 0
+        assert run("check", f"issues/{day}.yaml").exit_code == 1  # its placeholders, no crash
+    text = GOOD.replace("2026-11-27", "0001-01-01")
+    assert "outside the years 1900 to 9998" in _problems(newsroom, store, text)
+
+
+def test_a_control_character_yaml_refuses_gets_a_line_and_column() -> None:
+    # libyaml counts the reader's position in bytes, PyYAML in characters; both point here.
+    import yaml
+
+    from newsletter._yaml import load_yaml
+
+    text = "number: 7\ntitle: Café Talks\x07 Resume\n"
+    for loader in (yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("newsletter._yaml._Loader", loader)
+            root, problems = load_yaml(Path("x.yaml"), text)
+        assert root is None
+        assert [(p.message, p.span and (p.span.line, p.span.column)) for p in problems] == [
+            ("a control character (U+0007) is not allowed in an issue file", (2, 18))
+        ]
+        # Not "replace the tab" because the reader's words, "unacceptable", contain "tab".
+        assert problems[0].hint.startswith("delete it: most editors do not show it")

@@ -195,6 +195,17 @@ CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
             "1 error in issues/test.yaml; nothing was written.\n"
         ),
     ),
+    "date_out_of_range": (
+        [("2026-11-27", "9999-12-31")],
+        (
+            "issues/test.yaml:2:7: error: date: the date 9999-12-31 is outside the years 1900 to 9998\n"
+            " > 2 | date: 9999-12-31\n"
+            "     |       ^^^^^^^^^^\n"
+            "  hint: the send date, e.g. 2026-11-27; issue dates run from 1900-01-01 to 9998-12-31\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
     "lang": (
         [("number: 7\n", "number: 7\nlang: English\n")],
         (
@@ -391,6 +402,93 @@ CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
             "1 error in issues/test.yaml; nothing was written.\n"
         ),
     ),
+    "title_line_break": (
+        [("title: Talks Resume In The Capital", 'title: "Talks\\nResume"')],
+        (
+            "issues/test.yaml:3:8: error: title: expected one line of text, found a line break (U+000A)\n"
+            ' > 3 | title: "Talks\\nResume"\n'
+            "     |        ^^^^^^^^^^^^^^^\n"
+            "  hint: write it on one line, with no '|' block and no escape such as \\n in quotes\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "title_block_of_two_lines": (
+        [("title: Talks Resume In The Capital", "title: |\n  Talks Resume\n  In The Capital")],
+        (
+            "issues/test.yaml:3:8: error: title: expected one line of text, found a line break (U+000A)\n"
+            " > 3 | title: |\n"
+            "     |        ^\n"
+            "  hint: write it on one line, with no '|' block and no escape such as \\n in quotes\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "subject_unicode_line_separator": (
+        [("number: 7\n", 'number: 7\nsubject: "Talks\\u2028Resume"\n')],
+        (
+            "issues/test.yaml:2:10: error: subject: expected one line of text, found a line break (U+2028)\n"
+            ' > 2 | subject: "Talks\\u2028Resume"\n'
+            "     |          ^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: write it on one line, with no '|' block and no escape such as \\n in quotes\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "control_character_escape": (
+        [("        blurb: no", '        blurb: "n\\x01o"')],
+        (
+            "issues/test.yaml:10:16: error: sections[0].items[0].blurb: a control character (U+0001) is not allowed in an issue file\n"
+            ' > 10 |         blurb: "n\\x01o"\n'
+            "      |                ^^^^^^^^\n"
+            "  hint: remove the escape that makes it (such as \\x01 or \\u0001) from the quoted text\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "tab_that_starts_no_token": (
+        [("  - layout: list", "\t- layout: list")],
+        (
+            "issues/test.yaml:7:1: error: YAML syntax: found character that cannot start any token (while scanning for the next token)\n"
+            " > 7 |  - layout: list\n"
+            "     | ^\n"
+            "  hint: YAML indents with spaces only; replace the tab with spaces\n"
+            "\n"
+            "issues/test.yaml:8:5: error: sections: expected a list of sections, found a mapping\n"
+            " > 8 |     items:\n"
+            "     |     ^\n"
+            "  hint: each section starts with '- heading:' or '- layout:'\n"
+            "\n"
+            "2 errors in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "control_character": (
+        [("title: Talks", "title: \x1b[1mTalks"), ("        blurb: no", "        blurb: n\x01o")],
+        (
+            "issues/test.yaml:3:8: error: a control character (U+001B) is not allowed in an issue file\n"
+            " > 3 | title: \ufffd[1mTalks Resume In The Capital\n"
+            "     |        ^\n"
+            "  hint: delete it: most editors do not show it (it often comes with text pasted from a PDF or a word processor)\n"
+            "\n"
+            "issues/test.yaml:10:17: error: a control character (U+0001) is not allowed in an issue file\n"
+            " > 10 |         blurb: n\ufffdo\n"
+            "      |                 ^\n"
+            "  hint: delete it: most editors do not show it (it often comes with text pasted from a PDF or a word processor)\n"
+            "\n"
+            "2 errors in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "second_document": (
+        [("        blurb: no\n", "        blurb: no\n---\nnumber: 8\ntitel: Another Issue\n")],
+        (
+            "issues/test.yaml:11:1: error: YAML syntax: a second document starts here; an issue file is one document\n"
+            " > 11 | ---\n"
+            "      | ^\n"
+            "  hint: remove this '---' line (and what follows it, if that is another issue)\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
     "number_zero": (
         [("number: 7", "number: 0")],
         (
@@ -464,17 +562,45 @@ CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
             )
         ],
         (
-            "issues/test.yaml:10:31: warning: sections[0].items[0].blurb: a link to '/stories': only http(s) and mailto links work in an email\n"
+            "issues/test.yaml:10:31: error: sections[0].items[0].blurb: a link to '/stories': only http(s) and mailto links work in an email\n"
             " > 10 |         blurb: See [the list](/stories) and <javascript:alert(1)>.\n"
             "      |                               ^^^^^^^^\n"
             "  hint: write the full address, e.g. https://example.org/story\n"
             "\n"
-            "issues/test.yaml:10:46: warning: sections[0].items[0].blurb: a link to 'javascript:alert(1)': only http(s) and mailto links work in an email\n"
+            "issues/test.yaml:10:46: error: sections[0].items[0].blurb: a link to 'javascript:alert(1)': only http(s) and mailto links work in an email\n"
             " > 10 |         blurb: See [the list](/stories) and <javascript:alert(1)>.\n"
             "      |                                              ^^^^^^^^^^^^^^^^^^^\n"
             "  hint: write the full address, e.g. https://example.org/story\n"
             "\n"
-            "2 warnings in issues/test.yaml.\n"
+            "2 errors in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "md_reference_link": (
+        [
+            (
+                "        blurb: no",
+                "        blurb: |\n          See [the statement][r1].\n\n"
+                "          [r1]: javascript:alert(1)",
+            )
+        ],
+        (
+            "issues/test.yaml:13:17: error: sections[0].items[0].blurb: a link to 'javascript:alert(1)': only http(s) and mailto links work in an email\n"
+            " > 13 |           [r1]: javascript:alert(1)\n"
+            "      |                 ^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: write the full address, e.g. https://example.org/story\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "md_image": (
+        [("        blurb: no", "        blurb: A boat ![at the pier](https://e.org/p.jpg) left.")],
+        (
+            "issues/test.yaml:10:23: error: sections[0].items[0].blurb: a Markdown image: an email's text shows no images, so it would be dropped\n"
+            " > 10 |         blurb: A boat ![at the pier](https://e.org/p.jpg) left.\n"
+            "      |                       ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: give the item an image: {url: https://example.org/photo.jpg, alt: what it shows} instead\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
         ),
     ),
     "image_in_list": (
@@ -502,6 +628,19 @@ CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
             " > 7 |   author_line: I'm {nme}{role}.\n"
             "     |                ^^^^^^^^^^^^^^^^\n"
             "  hint: this label may use {name}, {role}; write {{ and }} for a literal brace\n"
+            "\n"
+            "1 error in issues/test.yaml; nothing was written.\n"
+        ),
+    ),
+    "label_format_spec": (
+        [("sections:", 'labels:\n  welcome: "{name:>300000000}"\nsections:')],
+        (
+            "issues/test.yaml:7:12: error: labels.welcome: the label uses {name:>300000000}, "
+            "which it cannot fill in\n"
+            ' > 7 |   welcome: "{name:>300000000}"\n'
+            "     |            ^^^^^^^^^^^^^^^^^^^\n"
+            "  hint: this label may use {name}, written just so: no format specs, conversions, "
+            "indexes or attributes; write {{ and }} for a literal brace\n"
             "\n"
             "1 error in issues/test.yaml; nothing was written.\n"
         ),
@@ -586,4 +725,42 @@ def test_an_empty_issue_file(room: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         "  hint: `newsletter draft` writes a scaffold to start from\n"
         "\n"
         "1 error in issues/test.yaml; nothing was written.\n"
+    )
+
+
+def test_an_issue_file_over_the_size_limit(room: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsletter.issue import MAX_ISSUE_BYTES
+
+    monkeypatch.chdir(room)
+    path = room / "issues" / "test.yaml"
+    padding = MAX_ISSUE_BYTES - len(GOOD) - 2
+    path.write_text(GOOD + "#" + "x" * padding + "\n", encoding="utf-8")
+    assert path.stat().st_size == MAX_ISSUE_BYTES
+    settings = load_settings(room / "newsletter.toml")
+    with Store(settings.store) as store:
+        assert read_issue(Path("issues/test.yaml"), settings, store).warnings == ()
+        path.write_text(GOOD + "#" + "x" * (padding + 1) + "\n", encoding="utf-8")
+        with pytest.raises(ProblemsError) as caught:
+            read_issue(Path("issues/test.yaml"), settings, store)
+    assert format_problems(caught.value.problems) == (
+        "issues/test.yaml: error: the file is larger than 256 KB, the limit for an issue file\n"
+        "  hint: an issue is usually 5 to 20 KB: is this the issue file you meant?\n"
+        "\n"
+        "1 error in issues/test.yaml; nothing was written.\n"
+    )
+
+
+def test_a_file_name_that_needs_a_slug_warns(room: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(room)
+    (room / "issues" / "talks @ capital.yaml").write_text(GOOD, encoding="utf-8")
+    settings = load_settings(room / "newsletter.toml")
+    with Store(settings.store) as store:
+        checked = read_issue(Path("issues/talks @ capital.yaml"), settings, store)
+    assert format_problems(checked.warnings) == (
+        "issues/talks @ capital.yaml: warning: the file name is not only ASCII letters, "
+        "digits, '-' and '_', so the build folder will be called 'talks-capital-1e6287a8'\n"
+        "  hint: name issue files for their send date, e.g. 2026-11-27.yaml "
+        "(2026-11-27-fa.yaml for a second edition)\n"
+        "\n"
+        "1 warning in issues/talks @ capital.yaml.\n"
     )

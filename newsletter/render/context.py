@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from newsletter.config import Settings
+from newsletter.labels import fill_label
 from newsletter.models import Image, Issue
 from newsletter.placeholders import UNSUBSCRIBE, VIEW_IN_BROWSER
 from newsletter.render.markdown import typeset
@@ -118,13 +119,13 @@ def build_context(issue: Issue, settings: Settings, labels: dict[str, str]) -> d
             "name": author.name,
             "role": author.role,
             "bio": author.bio,
-            "line": labels["author_line"].format(name=author.name, role=role),
+            "line": fill_label(labels["author_line"], {"name": author.name, "role": role}),
         },
         "hero": issue.hero,
         "sections": tuple(sections),
         "signoff_md": issue.signoff_md,
         "labels": labels,
-        "welcome": labels["welcome"].format(name=settings.name),
-        "footer_why": labels["footer_why"].format(name=settings.name),
+        "welcome": fill_label(labels["welcome"], {"name": settings.name}),
+        "footer_why": fill_label(labels["footer_why"], {"name": settings.name}),
         "links": {"unsubscribe": UNSUBSCRIBE, "view_in_browser": VIEW_IN_BROWSER},
     }

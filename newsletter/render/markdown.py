@@ -31,12 +31,16 @@ class LinkRefs:
 
     def __init__(self) -> None:
         self.urls: list[str] = []
+        # A dict beside the list: searching the list made a long issue's numbering quadratic.
+        self._numbers: dict[str, int] = {}
 
     def number(self, url: str) -> int:
         """The reference number of `url`, adding it if it is new."""
-        if url not in self.urls:
+        found = self._numbers.get(url)
+        if found is None:
             self.urls.append(url)
-        return self.urls.index(url) + 1
+            found = self._numbers[url] = len(self.urls)
+        return found
 
 
 def isolated_html(text: str) -> Markup:
