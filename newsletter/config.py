@@ -21,7 +21,10 @@ CONFIG_NAME = "newsletter.toml"
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _FEED_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f]")
+# Line breaks as Python's email headers and YAML see them: the newsletter's name goes into
+# every Subject, where a line break would end the header.
+_LINE_BREAK = re.compile("[\n\r\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +210,14 @@ class _Checker:
         self.problems.append(Problem(message, span=span, key=key, hint=hint))
 
     def string(
-        self, table: dict[str, Any], tname: str, key: str, *, required: bool, default: str = ""
+        self,
+        table: dict[str, Any],
+        tname: str,
+        key: str,
+        *,
+        required: bool,
+        default: str = "",
+        one_line: bool = True,
     ) -> str:
         value = table.get(key)
         if value is None:
@@ -233,6 +243,14 @@ class _Checker:
                 self.where.find(tname, key),
                 f"{tname}.{key}",
                 hint="remove escapes such as \\u0000 from the string",
+            )
+            return default
+        if one_line and _LINE_BREAK.search(value.strip()):
+            self.error(
+                "expected one line, found a line break",
+                self.where.find(tname, key),
+                f"{tname}.{key}",
+                hint="write it on one line, without \\n or a multi-line string",
             )
             return default
         return value.strip()
@@ -433,7 +451,7 @@ class _Checker:
                 key=key,
                 name=self.string(value, tname, "name", required=True),
                 role=self.string(value, tname, "role", required=False),
-                bio=self.string(value, tname, "bio", required=False),
+                bio=self.string(value, tname, "bio", required=False, one_line=False),
             )
         return authors
 

@@ -41,6 +41,7 @@ from newsletter.models import (
     Span,
     issue_slug,
 )
+from newsletter.untrusted import clean_text
 from newsletter.urls import article_id
 from newsletter.week import FIRST_DAY, LAST_DAY, is_supported_day, local_time, week_bounds
 
@@ -1095,7 +1096,8 @@ def draft_issue(
         ordered = sorted(by_feed[feed], key=lambda a: a.published or start, reverse=True)
         for article in ordered:
             when = local_time(article.published, settings.timezone) if article.published else ""
-            title = article.title.replace("\n", " ")
+            # One comment line whatever the store holds: YAML ends a comment at NEL and U+2028.
+            title = " ".join(clean_text(article.title).split())
             used = ""
             if article.id in earlier:
                 used = f"  (already in issue {earlier[article.id][0]})"

@@ -172,3 +172,17 @@ def test_control_characters_in_paths_are_reported(tmp_path: Path) -> None:
         "newsletter.toml:7:1: error: feeds[0].url: the address contains spaces or control "
         "characters",
     ]
+
+
+def test_a_setting_that_reaches_a_header_is_one_line(tmp_path: Path) -> None:
+    text = (
+        '[newsletter]\nname = "Two\\nLines"\nfrom = "b@example.org"\n'
+        'organisation = "A\\u2028B"\n\n[authors.ed]\nname = "Ed"\nbio = "One.\\nTwo."\n'
+    )
+    report = _report(tmp_path, text)
+    assert [line for line in report.splitlines() if ": error: " in line] == [
+        "newsletter.toml:2:1: error: newsletter.name: expected one line, found a line break",
+        "newsletter.toml:4:1: error: newsletter.organisation: expected one line, found a line "
+        "break",
+    ]
+    assert "hint: write it on one line, without \\n or a multi-line string" in report

@@ -639,3 +639,23 @@ def test_a_fetch_mixing_every_hostile_case_with_healthy_feeds_finishes_and_the_w
     assert built.returncode == 0, built.stdout + built.stderr
     email = (tmp_path / "build" / "2026-11-27" / "email.html").read_text(encoding="utf-8")
     assert "t.example/p.gif" not in email and "javascript:" not in email
+
+
+def test_the_details_of_a_bug_on_one_feed_show_with_debug_only(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    def parse(data: bytes, source: FeedSource, location: str, headers: object) -> object:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(feeds_module, "_parse", parse)  # fault injection, as above
+    feed_server.routes["/cursed"] = Route(HEALTHY)
+    _settings(tmp_path, feed_server, {"cursed": "/cursed"})
+    quiet = run("fetch")
+    assert quiet.exit_code == 0
+    assert "not read because of a bug in newsletter (KeyError: 'a bug')" in quiet.output
+    assert "Traceback" not in quiet.output
+    loud = run("--debug", "fetch")
+    assert "--- cursed ---\nTraceback (most recent call last):" in loud.output
+    assert "KeyError: 'a bug'" in loud.output
