@@ -1,87 +1,37 @@
 """Entry point: the `newsletter` command line (click). Each command parses its options, calls
-the stages in order, and prints the result; bad input is printed as problems (exit 1), never as
-a traceback. Exit codes: 0 ok, 1 problems found, 2 usage error.
+one function of `newsletter.commands` and prints what it returns, as a table or as JSON (see
+`present`). Bad input is printed as problems and exits 1, never as a traceback; a usage error
+exits 2. The commands' modules are imported by the command that runs, so `check` in an
+editor's save loop never loads the HTTP stack and `fetch` never loads the renderer.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from newsletter import __version__
-from newsletter.config import DAYS, Settings, find_config, load_settings
+from newsletter.config import Settings, find_config, load_settings
 from newsletter.errors import NewsletterError, Problem, ProblemsError, format_problems
-from newsletter.files import write_atomic
-from newsletter.models import Article, FeedState
-from newsletter.store import SaveCounts, Store, fetch_lock
 from newsletter.untrusted import terminal_text
-from newsletter.week import FIRST_DAY, LAST_DAY, is_supported_day, local_time, week_bounds
-
-# rich and httpx are imported by the commands that use them: a `--json` fetch run by
-# a script or cron starts 0.1 s sooner, and `check` in an editor's save loop never loads them.
-if TYPE_CHECKING:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from newsletter.feeds import FeedResult
-    from newsletter.workers import FetchWorkers
+from newsletter.week import FIRST_DAY, LAST_DAY, is_supported_day
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _cell(value: str, style: str = "") -> Text:
-    """Text for a table cell: feed-supplied strings are data, never rich markup, and their
-    control characters are shown as escapes, never sent to the terminal."""
-    from rich.text import Text
-
-    return Text(terminal_text(value), style=style)
-
-
-def _console(stderr: bool = False) -> Console:
-    """A console made per command, so the terminal's width is read when the command runs."""
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False)
-
-
-@contextlib.contextmanager
-def _progress_bar(total: int, *, enabled: bool) -> Iterator[Callable[[str], None]]:
-    """A progress bar on stderr; yields the function that advances it by one step."""
-    if not enabled:
-        yield lambda description: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    progress = Progress(
-        TextColumn("fetching"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.description}"),
-        console=_console(stderr=True),
-        transient=True,
-    )
-    with progress:
-        task = progress.add_task("", total=total)
-        from rich.markup import escape
-
-        yield lambda description: progress.update(
-            task, advance=1, description=escape(terminal_text(description))
-        )
+def _debugging() -> bool:
+    return bool(click.get_current_context().find_root().params.get("debug"))
 
 
 def _handle_errors(func: F) -> F:
-    """Print problems compiler-style and exit 1; hide tracebacks unless --debug."""
+    """Print problems compiler-style and exit 1; a bug says so (its traceback with --debug)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -99,11 +49,11 @@ def _handle_errors(func: F) -> F:
             if _debugging():
                 raise
             click.echo(
-                f"internal error: {type(exc).__name__}: {exc}\n"
+                f"internal error: {type(exc).__name__}: {terminal_text(str(exc))}\n"
                 "  hint: this is a bug in newsletter; run again with --debug for the details",
                 err=True,
             )
-            sys.exit(3)
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
@@ -139,10 +89,8 @@ def _parse_day(value: str | None, param: str) -> date | None:
     return day
 
 
-def _next_send_day(settings: Settings) -> date:
-    today = datetime.now(settings.timezone).date()
-    ahead = (DAYS.index(settings.send_day) - today.weekday()) % 7
-    return today + timedelta(days=ahead)
+def _echo_json(data: object) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -161,43 +109,6 @@ def cli(debug: bool) -> None:
     """
 
 
-# -- fetch --------------------------------------------------------------------------------------
-
-
-def _status(result: FeedResult) -> str:
-    if result.not_modified:
-        return "304"
-    if result.status is not None:
-        return str(result.status)
-    return "file" if not result.source.is_remote and not result.problem else "—"
-
-
-def _health_table(rows: list[tuple[FeedResult, SaveCounts, tuple[str, ...]]]) -> Table:
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(title="Feed health", title_justify="left")
-    table.add_column("feed", no_wrap=True)
-    for name in ("new", "updated", "unchanged"):
-        table.add_column(name, justify="right")
-    table.add_column("status")
-    table.add_column("time", justify="right")
-    table.add_column("problem")
-    for result, counts, notes in rows:
-        said = [_cell(result.problem, "red")] if result.problem else []
-        said += [_cell(note, "yellow") for note in notes]
-        table.add_row(
-            _cell(result.source.name),
-            str(counts.new),
-            str(counts.updated),
-            str(counts.unchanged),
-            _status(result),
-            f"{result.elapsed:.2f}s",
-            Text("; ").join(said),
-        )
-    return table
-
-
 @cli.command()
 @_config_option
 @click.option("--json", "as_json", is_flag=True, help="Print the per-feed results as JSON.")
@@ -210,134 +121,24 @@ def fetch(config: Path | None, as_json: bool, strict: bool) -> None:
     the HTTP status (304 when the feed had not changed) and a plain-words problem for each
     failure. A broken feed never stops the others; exit 0 unless --strict.
     """
-    from newsletter.workers import FetchWorkers
-
-    # Workers first: they load the HTTP stack while this process reads the settings, and,
-    # forked before the lock and the store are opened, they hold neither.
-    with FetchWorkers() as workers:
-        _fetch(workers, config, as_json=as_json, strict=strict)
-
-
-def _fetch(workers: FetchWorkers, config: Path | None, *, as_json: bool, strict: bool) -> None:
-    from newsletter.feeds import FetchOptions, health_notes
+    from newsletter.commands.fetch import fetch_all
+    from newsletter.present import console, fetch_json, fetch_summary, health_table, progress_bar
 
     settings = _settings(config)
-    if not settings.feeds:
-        raise ProblemsError(
-            [
-                Problem(
-                    "no feeds to read",
-                    path=settings.path,
-                    hint='add [[feeds]] with name = "…" and url = "…"',
-                )
-            ]
-        )
-    saved: list[tuple[FeedResult, SaveCounts]] = []
-    now = datetime.now(UTC)
-    order = tuple(source.name for source in settings.feeds)
-    with fetch_lock(settings.store), Store(settings.store) as store:
-        states = store.feed_states()
-        with _progress_bar(len(settings.feeds), enabled=not as_json) as advance:
-
-            def done(result: FeedResult) -> None:
-                try:
-                    counts = store.save_feed(
-                        name=result.source.name,
-                        url=result.source.url,
-                        articles=result.articles,
-                        status=result.status,
-                        validators=result.validators,
-                        problem=result.problem,
-                        moved_to=result.moved_to,
-                        feed_order=order,
-                    )
-                except Exception as exc:  # this feed's articles are lost, not the others'
-                    from newsletter.feeds import stored_nothing
-
-                    result = stored_nothing(result, exc)
-                    counts = SaveCounts(0, 0, 0)
-                saved.append((result, counts))
-                advance(result.source.name)
-
-            workers.fetch(settings.feeds, states, done, FetchOptions.of(settings.fetch))
-        states = store.feed_states()
-        total = store.count()
-    position = {name: index for index, name in enumerate(order)}
-    rows = sorted(
-        (
-            (result, counts, health_notes(result, _newest(states, result), now))
-            for result, counts in saved
-        ),
-        key=lambda row: position[row[0].source.name],
-    )
-    failed = [result for result, _, _ in rows if result.problem]
+    with progress_bar("fetching", len(settings.feeds), enabled=not as_json) as advance:
+        report = fetch_all(settings, on_feed=advance)
     if as_json:
-        report = {
-            "store": str(settings.store),
-            "articles": total,
-            "feeds": [
-                {
-                    "name": result.source.name,
-                    "url": result.source.url,
-                    "status": result.status,
-                    "not_modified": result.not_modified,
-                    "new": counts.new,
-                    "updated": counts.updated,
-                    "unchanged": counts.unchanged,
-                    "seconds": round(result.elapsed, 3),
-                    "problem": result.problem,
-                    "notes": list(notes),
-                    "moved_to": result.moved_to,
-                    "skipped": list(result.skipped),
-                }
-                for result, counts, notes in rows
-            ],
-        }
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        _echo_json(fetch_json(report))
     else:
-        _console().print(_health_table(rows))
-        _console().print(
-            f"{total} articles in the store; {len(rows) - len(failed)} of {len(rows)} feeds read"
-            + (f", {len(failed)} failed" if failed else "")
-            + "."
-        )
+        console().print(health_table(report))
+        console().print(fetch_summary(report))
     if _debugging():
-        for result in failed:
-            if result.debug:
-                click.echo(f"--- {terminal_text(result.source.name)} ---\n{result.debug}", err=True)
-    if failed and strict:
+        for feed in report.failed:
+            if feed.result.debug:
+                name = terminal_text(feed.result.source.name)
+                click.echo(f"--- {name} ---\n{feed.result.debug}", err=True)
+    if report.failed and strict:
         sys.exit(1)
-
-
-def _newest(states: dict[str, FeedState], result: FeedResult) -> datetime | None:
-    state = states.get(result.source.name)
-    return state.newest if state else None
-
-
-def _debugging() -> bool:
-    return bool(click.get_current_context().find_root().params.get("debug"))
-
-
-# -- articles -----------------------------------------------------------------------------------
-
-
-def _article_json(article: Article, settings: Settings) -> dict[str, Any]:
-    return {
-        "id": article.id,
-        "feed": article.feed,
-        "published": article.published.isoformat() if article.published else None,
-        "local_time": local_time(article.published, settings.timezone)
-        if article.published
-        else None,
-        "date_is_guess": article.date_is_guess,
-        "title": article.title,
-        "url": article.url,
-        "author": article.author,
-        "summary": article.summary_text,
-        "image": article.image.url if article.image else None,
-        "lang": article.lang,
-        "categories": list(article.categories),
-    }
 
 
 @cli.command()
@@ -360,52 +161,22 @@ def articles(
     The week is the seven days ending on DATE, in the newsletter's time zone. Use an id
     (or the URL) in an issue file's `article:` key.
     """
+    from newsletter.commands.articles import list_articles
+    from newsletter.present import articles_json, articles_summary, articles_table, console
+
     settings = _settings(config)
-    day = _parse_day(week, "--week") or _next_send_day(settings)
+    day = _parse_day(week, "--week")
     if feed and feed not in {source.name for source in settings.feeds}:
         names = ", ".join(source.name for source in settings.feeds)
         raise click.BadParameter(f"no feed named '{feed}' (feeds: {names})", param_hint="--feed")
-    start, end = week_bounds(day, settings.timezone)
-    with Store(settings.store) as store:
-        found = store.articles_between(start, end, feed=feed, search=search)
-        empty = store.count() == 0
+    found = list_articles(settings, week=day, feed=feed, search=search)
     if as_json:
-        click.echo(
-            json.dumps([_article_json(a, settings) for a in found], indent=2, ensure_ascii=False)
-        )
+        _echo_json(articles_json(found, settings))
         return
-    from rich.table import Table
-
-    table = Table(
-        title=f"Week {start.date()} to {day} ({settings.timezone.key})", title_justify="left"
-    )
-    table.add_column("id", no_wrap=True)
-    table.add_column("feed", no_wrap=True)
-    table.add_column("local time", no_wrap=True)
-    table.add_column("title")
-    for article in found:
-        when = local_time(article.published, settings.timezone) if article.published else ""
-        table.add_row(
-            article.id,
-            _cell(article.feed),
-            when + ("*" if article.date_is_guess else ""),
-            _cell(article.title),
-        )
-    _console().print(table)
-    if empty:
+    console().print(articles_table(found, settings))
+    if found.store_empty:
         click.echo("The store is empty: run `newsletter fetch` first.", err=True)
-    _console().print(
-        f"{len(found)} article{'s' if len(found) != 1 else ''}"
-        + (
-            "; * = the feed gave no date, first seen then"
-            if any(a.date_is_guess for a in found)
-            else ""
-        )
-        + "."
-    )
-
-
-# -- draft --------------------------------------------------------------------------------------
+    console().print(articles_summary(found))
 
 
 @cli.command()
@@ -430,35 +201,16 @@ def draft(config: Path | None, day: str | None, output: Path | None, force: bool
     Writes the sections with placeholder text and every candidate article of the week as a
     commented-out entry, grouped by feed, newest first: uncomment, write, then `check`.
     """
-    from newsletter.issue import draft_issue, next_number  # YAML is not needed by `fetch`
+    from newsletter.commands.draft import draft_issue_file
 
     settings = _settings(config)
-    when = _parse_day(day, "--date") or _next_send_day(settings)
-    target = output or settings.root / "issues" / f"{when}.yaml"
-    if target.exists() and not force:
-        raise ProblemsError(
-            [
-                Problem(
-                    "the issue file already exists; nothing was written",
-                    path=target,
-                    hint="pass --force to overwrite it, or -o to write elsewhere",
-                )
-            ]
-        )
-    start, end = week_bounds(when, settings.timezone)
-    with Store(settings.store) as store:
-        candidates = store.articles_between(start, end)
-    text = draft_issue(target, when, next_number(target.parent), settings, candidates)
-    write_atomic(target, text)
-    click.echo(f"wrote {target} with {len(candidates)} candidate articles")
+    when = _parse_day(day, "--date")
+    drafted = draft_issue_file(settings, day=when, output=output, force=force)
+    click.echo(f"wrote {drafted.path} with {drafted.candidates} candidate articles")
 
 
 def _echo_check_json(issue_file: Path, problems: Sequence[Problem], *, ok: bool) -> None:
-    report = {"file": str(issue_file), "ok": ok, "problems": [p.to_dict() for p in problems]}
-    click.echo(json.dumps(report, indent=2, ensure_ascii=False))
-
-
-# -- check and build ----------------------------------------------------------------------------
+    _echo_json({"file": str(issue_file), "ok": ok, "problems": [p.to_dict() for p in problems]})
 
 
 @cli.command()
@@ -473,26 +225,20 @@ def check(config: Path | None, issue_file: Path, strict: bool, as_json: bool) ->
     Errors stop a build; warnings (a long subject, a story from outside the week, an article
     already featured) do not, unless --strict.
     """
-    from newsletter.issue import read_issue  # YAML is not needed by `fetch`
+    from newsletter.commands.check import check_issue
 
-    settings = _settings(config)
     try:
-        with Store(settings.store) as store:
-            checked = read_issue(issue_file, settings, store)
+        checked = check_issue(_settings(config), issue_file, strict=strict)
     except ProblemsError as exc:
         if not as_json:
             raise
         _echo_check_json(issue_file, exc.problems, ok=False)
         sys.exit(1)
-    warnings = list(checked.warnings)
+    warnings = checked.warnings
     if as_json:
-        _echo_check_json(issue_file, warnings, ok=not (strict and warnings))
-        if strict and warnings:
-            sys.exit(1)
+        _echo_check_json(issue_file, warnings, ok=True)
         return
     if warnings:
-        if strict:
-            raise ProblemsError([replace(w, severity="error") for w in warnings])
         click.echo(format_problems(warnings), err=True, nl=False)
     click.echo(
         f"{issue_file}: ok, issue {checked.issue.number} of {checked.issue.date}, "
@@ -527,34 +273,17 @@ def build(
     Also records the articles the issue used in ISSUE.lock.json beside it, so that building
     it again, even after the store is gone, gives the same email.
     """
-    # Imported here: the renderer (premailer, lxml, cssutils) costs 0.2 s to import, which
-    # every other command, `fetch` above all, should not pay.
-    from newsletter.deliver.build import write_build
-    from newsletter.issue import read_issue
-    from newsletter.lockfile import lock_path, lock_text
-    from newsletter.render import render_issue
-    from newsletter.render.checks import check_html
+    from newsletter.commands.build import build_issue
 
-    settings = _settings(config)
-    with Store(settings.store) as store:
-        checked = read_issue(issue_file, settings, store, refresh=refresh)
-    rendered = render_issue(checked.issue, settings)
-    lint, sizes = check_html(rendered.html)
-    problems = [*checked.warnings, *lint]
-    receipt = write_build(rendered, settings, output, problems, sizes)
-    issue = checked.issue
-    write_atomic(lock_path(issue_file), lock_text(issue.number, issue.date, issue.articles))
-    folder = Path(receipt.target)
+    built = build_issue(_settings(config), issue_file, output=output, refresh=refresh)
     if as_json:
-        click.echo((folder / "report.json").read_text(encoding="utf-8"), nl=False)
+        click.echo(built.report.read_text(encoding="utf-8"), nl=False)
         return
-    if problems:
-        click.echo(format_problems(problems, wrote_nothing=False), err=True, nl=False)
-    click.echo(f"built issue {rendered.issue.number}: {rendered.subject}")
-    click.echo(f"  {folder / 'email.html'}")
-    click.echo(f"  {folder / 'email.txt'}")
-    click.echo(f"  {folder / 'email.eml'}")
-    click.echo(f"  {folder / 'report.json'}")
+    if built.problems:
+        click.echo(format_problems(built.problems, wrote_nothing=False), err=True, nl=False)
+    click.echo(f"built issue {built.rendered.issue.number}: {built.rendered.subject}")
+    for name in ("email.html", "email.txt", "email.eml", "report.json"):
+        click.echo(f"  {built.folder / name}")
 
 
 def main() -> None:

@@ -12,6 +12,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # errors imports this module for Span; a Problem only rides along here
+    from newsletter.errors import Problem
 
 _PLAIN_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _NOT_SLUG = re.compile(r"[^A-Za-z0-9_-]+")
@@ -176,14 +180,26 @@ class Issue:
 
 
 @dataclass(frozen=True, slots=True)
+class Sizes:
+    """The byte sizes inboxes care about: the whole HTML (Gmail clips past 102 KB) and its
+    `<style>` blocks."""
+
+    html_bytes: int
+    style_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
 class RenderedIssue:
-    """What the renderer gives the exporters: the subject, preheader, HTML and plain text."""
+    """What the renderer gives the exporters: the subject, preheader, HTML and plain text,
+    with the email lint's findings and sizes (so no caller can forget to run the lint)."""
 
     issue: Issue
     subject: str
     preheader: str
     html: str
     text: str
+    checks: tuple[Problem, ...] = ()
+    sizes: Sizes = Sizes(0, 0)
 
 
 @dataclass(frozen=True, slots=True)

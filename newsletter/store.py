@@ -8,7 +8,6 @@ migrations.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -186,18 +185,62 @@ def _row_to_article(row: sqlite3.Row | Mapping[str, Any]) -> Article:
     )
 
 
+def _store_problem(path: Path, exc: sqlite3.DatabaseError) -> Problem:
+    """What SQLite's refusal to open or update the store means, in plain words."""
+    text = str(exc).lower()
+    if "readonly" in text or "unable to open" in text or "read-only" in text:
+        return Problem(
+            "cannot write the store: the file or its folder is read-only",
+            path=path,
+            hint="check the permissions of the file and its folder, or point `store =` in "
+            "newsletter.toml at a folder you can write",
+        )
+    if "locked" in text or "busy" in text:
+        return Problem(
+            "the store is busy: another program holds it",
+            path=path,
+            hint="wait for the other `newsletter` command to finish, then run this again",
+        )
+    return Problem(
+        f"the store is damaged and cannot be read ({exc})",
+        path=path,
+        hint="move it aside (keep it for a bug report) and run `newsletter fetch`: the store "
+        "is rebuilt from the feeds, and issues already built keep their lock files",
+    )
+
+
 class Store:
     """An open article store; use as a context manager so the connection is closed."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, *, create: bool = True) -> None:
+        """Open (and bring up to date) the store at `path`. With `create=False` a missing
+        store is not made: the reader gets an empty one in memory (`check` and `articles`
+        leave no file behind). Every way the file can fail to open is a `ProblemsError`."""
         self.path = path
-        self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
+        try:
+            if not create and not path.exists():
+                self._db = sqlite3.connect(":memory:", isolation_level=None)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise ProblemsError([_store_problem(path, exc)]) from None
+        except OSError as exc:  # the folder cannot be made
+            raise ProblemsError(
+                [
+                    Problem(
+                        f"cannot make the store's folder ({exc.strerror})",
+                        path=path.parent,
+                        hint="check the folder's permissions, or point `store =` in "
+                        "newsletter.toml at a folder you can write",
+                    )
+                ]
+            ) from None
 
     def __enter__(self) -> Store:
         return self
@@ -222,8 +265,16 @@ class Store:
     def _migrate(self) -> None:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
         if version > len(_MIGRATIONS):
-            raise RuntimeError(
-                f"{self.path} was written by a newer version of newsletter (schema {version})"
+            raise ProblemsError(
+                [
+                    Problem(
+                        f"the store was written by a newer version of newsletter (schema "
+                        f"{version}; this version reads up to {len(_MIGRATIONS)})",
+                        path=self.path,
+                        hint="upgrade newsletter (pip install --upgrade newsletter), or move "
+                        "the store aside and run `newsletter fetch` to start a new one",
+                    )
+                ]
             )
         for number in range(version, len(_MIGRATIONS)):
             migration = _MIGRATIONS[number]
@@ -444,9 +495,24 @@ def fetch_lock(store: Path) -> Iterator[None]:
     SQLite would serialise the writes anyway, but two fetches interleaving would double every
     request and muddle the health table; the lock file says which process holds it.
     """
-    store.parent.mkdir(parents=True, exist_ok=True)
+    # Imported here: there is no fcntl on Windows, where every other command must still run.
+    import fcntl
+
     lock_path = store.with_name(store.name + ".lock")
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise ProblemsError(
+            [
+                Problem(
+                    f"cannot write beside the store ({exc.strerror})",
+                    path=lock_path,
+                    hint="check the folder's permissions, or point `store =` in "
+                    "newsletter.toml at a folder you can write",
+                )
+            ]
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

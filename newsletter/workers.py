@@ -97,14 +97,16 @@ class FetchWorkers:
     """Worker processes for one fetch (one call of `fetch`); use as a context manager around
     the whole command, so that they are stopped however it ends."""
 
-    def __init__(self, options: FetchOptions | None = None) -> None:
-        """Fork the workers now (on Linux, with more than one core), before the fetch has read
-        its settings: they load the HTTP stack meanwhile. With few feeds they go unused."""
+    def __init__(self, options: FetchOptions | None = None, *, feeds: int | None = None) -> None:
+        """Fork the workers now (on Linux, with more than one core), before the fetch opens
+        its lock and its store, unless `feeds` says there are too few feeds to share out."""
         self.options = options or FetchOptions()
         self.workers: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
         self._busy: set[Connection] = set()  # the workers that were given feeds
         if self.options.workers < 2 or sys.platform != "linux":
             return  # elsewhere fork is unsafe or absent, and forkserver costs more than it saves
+        if feeds is not None and feeds < MIN_FEEDS:
+            return  # one process fetches a few feeds faster than it forks
         context = multiprocessing.get_context("fork")
         sys.stdout.flush()  # a forked child would otherwise write our buffered output again
         sys.stderr.flush()

@@ -489,7 +489,7 @@ def test_a_story_in_two_feeds_keeps_the_first_listed_feeds_version_whoever_answe
         feed_server.routes["/mirror"] = Route(second, delay=mirror_delay)
         assert run("fetch", "--json").exit_code == 0
         listed = json.loads(run("articles", "--week", "2026-11-27", "--json").output)
-        titles += [(a["title"], a["feed"], a["summary"]) for a in listed]
+        titles += [(a["title"], a["feed"], a["summary_text"]) for a in listed]
     assert titles == [("The Wire Version", "wire", "first")] * 3
     mirrored = json.loads(
         run("articles", "--week", "2026-11-27", "--feed", "mirror", "--json").output

@@ -9,6 +9,7 @@ before the first byte is written, so a failed build writes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from newsletter.config import Settings
@@ -28,10 +29,10 @@ def write_build(
     rendered: RenderedIssue,
     settings: Settings,
     out_dir: Path,
-    problems: list[Problem],
-    sizes: dict[str, int],
+    warnings: Sequence[Problem] = (),
 ) -> Receipt:
-    """Write the build folder for one issue and return where it went."""
+    """Write the build folder for one issue and return where it went. `report.json` lists
+    the issue file's `warnings` and the email lint's findings."""
     folder = out_dir / rendered.issue.slug
     links = {
         "unsubscribe": settings.unsubscribe_url,
@@ -40,15 +41,22 @@ def write_build(
     html = fill_placeholders(rendered.html, **links)
     text = fill_placeholders(rendered.text, **links)
     eml = build_message(rendered, settings, html, text)
+    sizes = rendered.sizes
     report = {
         "issue": rendered.issue.number,
-        "date": rendered.issue.slug,
+        "date": rendered.issue.date.isoformat(),
+        "slug": rendered.issue.slug,
         "subject": rendered.subject,
         "preheader": rendered.preheader,
         "source": str(rendered.issue.source),
         "articles": [article.id for article in rendered.issue.articles],
-        "sizes": {**sizes, "text_bytes": len(text.encode("utf-8")), "eml_bytes": len(eml)},
-        "problems": [problem.to_dict() for problem in problems],
+        "sizes": {
+            "html_bytes": sizes.html_bytes,
+            "style_bytes": sizes.style_bytes,
+            "text_bytes": len(text.encode("utf-8")),
+            "eml_bytes": len(eml),
+        },
+        "problems": [problem.to_dict() for problem in (*warnings, *rendered.checks)],
     }
     write_atomic(folder / "email.html", html)
     write_atomic(folder / "email.txt", text)
@@ -56,5 +64,5 @@ def write_build(
     write_atomic(folder / "report.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return Receipt(
         str(folder),
-        f"email.html {sizes['html_bytes'] // 1024} KB, email.txt, email.eml, report.json",
+        f"email.html {sizes.html_bytes // 1024} KB, email.txt, email.eml, report.json",
     )

@@ -14,6 +14,7 @@ import jinja2
 from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError
 from newsletter.models import Issue, RenderedIssue
+from newsletter.render.checks import check_html
 from newsletter.render.context import build_context, subject_of
 from newsletter.render.html import compile_mjml, inline_css
 from newsletter.render.markdown import LinkRefs
@@ -50,4 +51,7 @@ def render_issue(issue: Issue, settings: Settings, theme: Theme | None = None) -
     body = _render(theme, "email.txt.jinja", {**context, REFS: refs})
     references = "\n".join(f"[{n}] {url}" for n, url in enumerate(refs.urls, start=1))
     text = body.rstrip() + "\n" + (references + "\n" if references else "")
-    return RenderedIssue(issue, subject_of(issue, settings), issue.preheader, html, text)
+    checks, sizes = check_html(html)
+    return RenderedIssue(
+        issue, subject_of(issue, settings), issue.preheader, html, text, tuple(checks), sizes
+    )

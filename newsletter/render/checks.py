@@ -10,13 +10,14 @@ from __future__ import annotations
 from lxml import html as lxml_html
 
 from newsletter.errors import Problem
+from newsletter.models import Sizes
 from newsletter.placeholders import UNSUBSCRIBE, VIEW_IN_BROWSER
 
 HTML_BUDGET = 102 * 1024
 STYLE_BUDGET = 16 * 1024
 
 
-def check_html(html: str) -> tuple[list[Problem], dict[str, int]]:
+def check_html(html: str) -> tuple[list[Problem], Sizes]:
     """Warnings about the finished email HTML (none when it keeps every rule), and its byte
     sizes: the whole HTML and its `<style>` blocks. The HTML is parsed once for both."""
     problems: list[Problem] = []
@@ -26,14 +27,14 @@ def check_html(html: str) -> tuple[list[Problem], dict[str, int]]:
 
     doc = lxml_html.document_fromstring(html)
     style = sum(len((node.text or "").encode("utf-8")) for node in doc.iter("style"))
-    sizes = {"html_bytes": len(html.encode("utf-8")), "style_bytes": style}
-    if sizes["html_bytes"] > HTML_BUDGET:
+    sizes = Sizes(html_bytes=len(html.encode("utf-8")), style_bytes=style)
+    if sizes.html_bytes > HTML_BUDGET:
         warn(
-            f"the email is {sizes['html_bytes'] // 1024} KB; Gmail clips messages over 102 KB",
+            f"the email is {sizes.html_bytes // 1024} KB; Gmail clips messages over 102 KB",
             "shorten the issue or drop images",
         )
-    if sizes["style_bytes"] > STYLE_BUDGET:
-        warn(f"the <style> blocks hold {sizes['style_bytes']} bytes; keep them under 16 KB")
+    if sizes.style_bytes > STYLE_BUDGET:
+        warn(f"the <style> blocks hold {sizes.style_bytes} bytes; keep them under 16 KB")
     if "<mj-" in html:
         warn("MJML tags are left in the HTML", "the theme uses a tag MRML does not know")
     root = doc.getroottree().getroot()

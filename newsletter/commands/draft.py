@@ -1,0 +1,55 @@
+"""Command `draft`: the scaffold of a new issue, with the week's candidate articles. Takes the
+settings, a send date and where to write; writes the file (never over one without `force`)
+and gives a `DraftResult`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from newsletter.commands.articles import next_send_day
+from newsletter.config import Settings
+from newsletter.errors import Problem, ProblemsError
+from newsletter.files import write_atomic
+from newsletter.issue import draft_issue, next_number
+from newsletter.store import Store
+from newsletter.week import week_bounds
+
+
+@dataclass(frozen=True, slots=True)
+class DraftResult:
+    """Where the draft went, and how many candidate articles it lists."""
+
+    path: Path
+    candidates: int
+
+
+def draft_issue_file(
+    settings: Settings,
+    *,
+    day: date | None = None,
+    output: Path | None = None,
+    force: bool = False,
+) -> DraftResult:
+    """Write the draft of the issue sent on `day` (the next send day when None) to `output`
+    (issues/DATE.yaml beside the settings when None)."""
+    when = day or next_send_day(settings)
+    target = output or settings.root / "issues" / f"{when}.yaml"
+    if target.exists() and not force:
+        raise ProblemsError(
+            [
+                Problem(
+                    "the issue file already exists; nothing was written",
+                    path=target,
+                    hint="pass --force to overwrite it, or -o to write elsewhere",
+                )
+            ]
+        )
+    start, end = week_bounds(when, settings.timezone)
+    with Store(settings.store, create=False) as store:
+        candidates = store.articles_between(start, end)
+    text = draft_issue(target, when, next_number(target.parent), settings, candidates)
+    write_atomic(target, text)
+    return DraftResult(target, len(candidates))

@@ -1,0 +1,183 @@
+"""Entry point helpers: how the commands' results look in a terminal (rich tables) and as JSON.
+
+Used by `cli.py` only. Feed-supplied text is data here, never rich markup, and control
+characters are shown as escapes, never sent to the terminal. rich is imported when a table
+is drawn: a `--json` run by a script, or `check` in an editor's save loop, never loads it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from newsletter.commands.articles import ArticlesResult
+from newsletter.config import Settings
+from newsletter.records import article_to_record
+from newsletter.untrusted import terminal_text
+from newsletter.week import local_time
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from newsletter.commands.fetch import FeedReport, FetchReport
+
+
+def console(stderr: bool = False) -> Console:
+    """A console made per command, so the terminal's width is read when the command runs."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def cell(value: str, style: str = "") -> Text:
+    """Text for a table cell: data, never markup; control characters escaped."""
+    from rich.text import Text
+
+    return Text(terminal_text(value), style=style)
+
+
+def _status(report: FeedReport) -> str:
+    result = report.result
+    if result.not_modified:
+        return "304"
+    if result.status is not None:
+        return str(result.status)
+    return "file" if not result.source.is_remote and not result.problem else "—"
+
+
+def health_table(report: FetchReport) -> Table:
+    """The fetch's health table: a row per feed, problems in red, notes in yellow."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="Feed health", title_justify="left")
+    table.add_column("feed", no_wrap=True)
+    for name in ("new", "updated", "unchanged"):
+        table.add_column(name, justify="right")
+    table.add_column("status")
+    table.add_column("time", justify="right")
+    table.add_column("problem")
+    for feed in report.feeds:
+        result, counts = feed.result, feed.counts
+        said = [cell(result.problem, "red")] if result.problem else []
+        said += [cell(note, "yellow") for note in feed.notes]
+        table.add_row(
+            cell(result.source.name),
+            str(counts.new),
+            str(counts.updated),
+            str(counts.unchanged),
+            _status(feed),
+            f"{result.elapsed:.2f}s",
+            Text("; ").join(said),
+        )
+    return table
+
+
+def fetch_summary(report: FetchReport) -> str:
+    """The line under the health table."""
+    failed = len(report.failed)
+    read = len(report.feeds) - failed
+    return (
+        f"{report.articles} articles in the store; {read} of {len(report.feeds)} feeds read"
+        + (f", {failed} failed" if failed else "")
+        + "."
+    )
+
+
+def fetch_json(report: FetchReport) -> dict[str, Any]:
+    """The fetch's results for scripts."""
+    return {
+        "store": str(report.store),
+        "articles": report.articles,
+        "feeds": [
+            {
+                "name": feed.result.source.name,
+                "url": feed.result.source.url,
+                "status": feed.result.status,
+                "not_modified": feed.result.not_modified,
+                "new": feed.counts.new,
+                "updated": feed.counts.updated,
+                "unchanged": feed.counts.unchanged,
+                "seconds": round(feed.result.elapsed, 3),
+                "problem": feed.result.problem,
+                "notes": list(feed.notes),
+                "moved_to": feed.result.moved_to,
+                "skipped": list(feed.result.skipped),
+            }
+            for feed in report.feeds
+        ],
+    }
+
+
+def articles_json(found: ArticlesResult, settings: Settings) -> list[dict[str, Any]]:
+    """Each article's record (as in a lock file) with its local time added."""
+    return [
+        {
+            **article_to_record(article),
+            "local_time": local_time(article.published, settings.timezone)
+            if article.published
+            else None,
+        }
+        for article in found.articles
+    ]
+
+
+def articles_table(found: ArticlesResult, settings: Settings) -> Table:
+    """The week's articles: id, feed, local time (* when the feed gave no date), title."""
+    from rich.table import Table
+
+    table = Table(
+        title=f"Week {found.start.date()} to {found.day} ({settings.timezone.key})",
+        title_justify="left",
+    )
+    table.add_column("id", no_wrap=True)
+    table.add_column("feed", no_wrap=True)
+    table.add_column("local time", no_wrap=True)
+    table.add_column("title")
+    for article in found.articles:
+        when = local_time(article.published, settings.timezone) if article.published else ""
+        table.add_row(
+            article.id,
+            cell(article.feed),
+            when + ("*" if article.date_is_guess else ""),
+            cell(article.title),
+        )
+    return table
+
+
+def articles_summary(found: ArticlesResult) -> str:
+    """The line under the articles table."""
+    count = len(found.articles)
+    guessed = any(article.date_is_guess for article in found.articles)
+    return (
+        f"{count} article{'s' if count != 1 else ''}"
+        + ("; * = the feed gave no date, first seen then" if guessed else "")
+        + "."
+    )
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, total: int, *, enabled: bool) -> Iterator[Callable[[str], None]]:
+    """A progress bar on stderr; yields the function that advances it by one step, showing
+    the name of what was just done."""
+    if not enabled:
+        yield lambda description: None
+        return
+    from rich.markup import escape
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console(stderr=True),
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("", total=total)
+        yield lambda name: progress.update(task, advance=1, description=escape(terminal_text(name)))
