@@ -503,10 +503,14 @@ def fetch_lock(store: Path) -> Iterator[None]:
         store.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
+        parent = store.parent
+        why = "is a file, not a folder" if parent.exists() and not parent.is_dir() else None
         raise ProblemsError(
             [
                 Problem(
-                    f"cannot write beside the store ({exc.strerror})",
+                    f"cannot write beside the store: {parent.name}/ {why}"
+                    if why
+                    else f"cannot write beside the store ({exc.strerror})",
                     path=lock_path,
                     hint="check the folder's permissions, or point `store =` in "
                     "newsletter.toml at a folder you can write",

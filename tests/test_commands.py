@@ -1,0 +1,96 @@
+"""The commands as a library, and the one error model: a damaged, newer or unwritable store
+is one located problem and exit 1; reading commands leave no store behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+from newsletter.commands.articles import list_articles
+from newsletter.commands.build import build_issue
+from newsletter.commands.check import check_issue
+from newsletter.commands.fetch import fetch_all
+from newsletter.config import load_settings
+from newsletter.workers import FetchWorkers
+from tests.conftest import run
+
+
+def test_the_weekly_loop_runs_through_the_command_functions(newsroom: Path) -> None:
+    settings = load_settings(newsroom / "newsletter.toml")
+    report = fetch_all(settings)
+    assert [feed.result.source.name for feed in report.feeds] == ["news", "analysis", "dari"]
+    assert report.articles == 32 and not report.failed
+    from datetime import date
+
+    week = list_articles(settings, week=date(2026, 11, 27))
+    assert len(week.articles) == 19 and not week.store_empty
+    checked = check_issue(settings, newsroom / "issues" / "2026-11-27.yaml")
+    assert checked.issue.number == 42
+    built = build_issue(settings, newsroom / "issues" / "2026-11-27.yaml", output=newsroom / "b")
+    assert built.folder == newsroom / "b" / "2026-11-27"
+    assert built.rendered.sizes.html_bytes == len((built.folder / "email.html").read_bytes())
+    report_json = json.loads(built.report.read_text(encoding="utf-8"))
+    assert report_json["date"] == "2026-11-27" and report_json["slug"] == "2026-11-27"
+
+
+def test_reading_commands_create_no_store(newsroom: Path) -> None:
+    store = newsroom / "data" / "articles.sqlite3"
+    assert run("articles", "--week", "2026-11-27").exit_code == 0
+    assert run("check", "issues/2026-11-27.yaml").exit_code == 0  # from its lock file
+    assert run("draft", "--date", "2026-12-04").exit_code == 0
+    assert not store.exists() and not store.parent.exists()
+
+
+def _one_line_error(output: str) -> str:
+    lines = [line for line in output.splitlines() if ": error: " in line]
+    assert len(lines) == 1, output
+    assert "Traceback" not in output and "internal error" not in output
+    return lines[0]
+
+
+def test_a_damaged_store_is_one_clear_problem(newsroom: Path) -> None:
+    store = newsroom / "data" / "articles.sqlite3"
+    store.parent.mkdir()
+    store.write_bytes(b"this is not a database, just some bytes " * 100)
+    for args in (["fetch"], ["articles"], ["check", "issues/2026-11-27.yaml"]):
+        result = run(*args)
+        assert result.exit_code == 1, args
+        line = _one_line_error(result.output)
+        assert line.startswith(f"{store}: error: the store is damaged and cannot be read")
+        assert "hint: move it aside" in result.output
+
+
+def test_a_store_from_a_newer_version_is_one_clear_problem(newsroom: Path) -> None:
+    assert run("fetch").exit_code == 0
+    store = newsroom / "data" / "articles.sqlite3"
+    with sqlite3.connect(store) as db:
+        db.execute("PRAGMA user_version = 99")
+    result = run("articles")
+    assert result.exit_code == 1
+    assert _one_line_error(result.output) == (
+        f"{store}: error: the store was written by a newer version of newsletter (schema 99; "
+        "this version reads up to 4)"
+    )
+    assert "hint: upgrade newsletter" in result.output
+
+
+def test_a_data_folder_that_cannot_be_written_is_one_clear_problem(newsroom: Path) -> None:
+    # A file where the folder should be: refused to root too, unlike permission bits.
+    (newsroom / "data").write_text("not a folder", encoding="utf-8")
+    fetched = run("fetch")
+    assert fetched.exit_code == 1
+    assert "cannot write beside the store: data/ is a file, not a folder" in _one_line_error(
+        fetched.output
+    )
+    assert "hint: check the folder's permissions" in fetched.output
+    listed = run("articles")  # reads nothing, so it has nothing to complain about
+    assert listed.exit_code == 0
+
+
+def test_few_feeds_fork_no_workers() -> None:
+    with FetchWorkers(feeds=3) as few:
+        assert few.workers == []
+    with FetchWorkers(feeds=40) as many:
+        assert len(many.workers) == ((os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0)
