@@ -96,3 +96,18 @@ def test_few_feeds_fork_no_workers() -> None:
         assert few.workers == []
     with FetchWorkers(feeds=40) as many:
         assert len(many.workers) == ((os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0)
+
+
+def test_files_written_follow_the_umask_or_keep_their_mode(newsroom: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        assert run("build", "issues/2026-11-27.yaml").exit_code == 0
+        lock = newsroom / "issues" / "2026-11-27.lock.json"
+        assert (newsroom / "build" / "2026-11-27" / "email.html").stat().st_mode & 0o777 == 0o640
+        lock.chmod(0o604)
+        assert run("build", "issues/2026-11-27.yaml").exit_code == 0
+        assert lock.stat().st_mode & 0o777 == 0o604
+        assert run("draft", "--date", "2026-12-04").exit_code == 0
+        assert (newsroom / "issues" / "2026-12-04.yaml").stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)
