@@ -304,10 +304,12 @@ def init(
     feeds: tuple[str, ...],
     theme: bool,
 ) -> None:
-    """Start a newsroom in FOLDER: a commented newsletter.toml, issues/ and (--theme) a theme.
+    """Start a newsroom in FOLDER (default: here) with its settings and issues/.
 
-    Asks for what the options leave out when run in a terminal; otherwise uses defaults
-    you can change in newsletter.toml. Never overwrites an existing newsroom.
+    Writes a commented newsletter.toml, an issues/ folder and, with --theme, a copy of the
+    default theme to make your own. Asks for what the options leave out when run in a
+    terminal; otherwise uses defaults you can change in newsletter.toml. Never overwrites
+    an existing newsroom.
     """
     from newsletter.commands.init import init_newsroom
 
