@@ -21,8 +21,9 @@ import zlib
 
 import feedparser
 
+from newsletter.client import FetchFailed as _Failed
+from newsletter.client import _Decoder
 from newsletter.entries import parse_feed, sanitise_html
-from newsletter.feeds import _Decoder, _Failed
 
 DEPTH = 200_000
 CAP = 10 * 1024 * 1024

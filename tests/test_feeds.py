@@ -10,9 +10,10 @@ from pathlib import Path
 
 import httpx
 
+from newsletter.client import _connect_problem
 from newsletter.config import FeedSource
 from newsletter.entries import html_to_text, parse_feed, sanitise_html
-from newsletter.feeds import FeedResult, FetchOptions, _connect_problem, fetch_feeds
+from newsletter.feeds import FeedResult, FetchOptions, fetch_feeds
 from newsletter.models import FeedState, Span, Validators
 from tests.conftest import FeedServer, Route, one_story_feed
 

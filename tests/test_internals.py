@@ -80,5 +80,5 @@ def test_httpx_runs_response_hooks_before_it_reads_a_redirects_location(
         "redirected to an address that is not http(s): javascript:alert(1)"
     ), (
         "httpx no longer runs response hooks before it parses a redirect's Location: "
-        "feeds._vet_redirect cannot name the address any more"
+        "client._vet_redirect cannot name the address any more"
     )
