@@ -8,124 +8,19 @@ migrations.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from newsletter.errors import Problem, ProblemsError
-from newsletter.models import Article, FeedState, Image, Validators
-from newsletter.untrusted import clean_text
+from newsletter.migrations import MIGRATIONS
+from newsletter.models import Article, FeedState, Validators
+from newsletter.records import article_from_row, article_to_row, content_hash, utc_stamp
 from newsletter.urls import article_id
-
-# Stored dates earlier than this are what old versions kept of a feed's "no date" (year 1,
-# 999, 1970): the repair below makes them undated.
-EARLIEST_STORED = "1995-01-01T00:00:00Z"
-_TEXT_COLUMNS = ("title", "summary_html", "summary_text", "author", "image_alt", "categories")
-
-
-def _repair_values(db: sqlite3.Connection) -> None:
-    """Migration 4: mend what versions before it stored from hostile feeds.
-
-    A date before 1995 (year 1 is many CMSs' "no date"), or one written as `999-01-01...`
-    that cannot be read back, becomes "undated, first seen then"; control characters and
-    unbalanced bidi controls are cleaned out of the text. The content hash is recomputed,
-    so the next fetch does not count the repaired articles as updated."""
-    rows = db.execute("SELECT * FROM articles").fetchall()
-    for row in rows:
-        published = row["published"]
-        guess = bool(row["date_is_guess"])
-        try:
-            readable = datetime.fromisoformat(published).year >= 1
-        except (TypeError, ValueError):
-            readable = False
-        if not readable or published < EARLIEST_STORED or published[:1] == "-":
-            published, guess = row["first_seen"], True
-        texts = {column: row[column] for column in _TEXT_COLUMNS}
-        cleaned = {
-            column: clean_text(value) if isinstance(value, str) else value
-            for column, value in texts.items()
-        }
-        same_date = published == row["published"] and guess == bool(row["date_is_guess"])
-        if same_date and cleaned == texts:
-            continue
-        values = dict(row) | cleaned | {"published": published, "date_is_guess": int(guess)}
-        article = _row_to_article(values)
-        db.execute(
-            """UPDATE articles SET title = ?, summary_html = ?, summary_text = ?, author = ?,
-            image_alt = ?, categories = ?, published = ?, date_is_guess = ?, content_hash = ?
-            WHERE id = ?""",
-            (
-                *(cleaned[column] for column in _TEXT_COLUMNS),
-                published,
-                int(guess),
-                _hash(article),
-                row["id"],
-            ),
-        )
-
-
-_Migration = str | Callable[[sqlite3.Connection], None]
-_MIGRATIONS: tuple[_Migration, ...] = (
-    # 1: feeds with their validators and health, and the articles.
-    """
-    CREATE TABLE feeds (
-        name TEXT PRIMARY KEY,
-        url TEXT NOT NULL,
-        etag TEXT,
-        last_modified TEXT,
-        last_status INTEGER,
-        last_fetched TEXT,
-        last_new TEXT,
-        last_problem TEXT
-    );
-    CREATE TABLE articles (
-        id TEXT PRIMARY KEY,
-        url TEXT NOT NULL UNIQUE,
-        title TEXT NOT NULL,
-        feed TEXT NOT NULL,
-        published TEXT NOT NULL,
-        date_is_guess INTEGER NOT NULL DEFAULT 0,
-        summary_html TEXT NOT NULL,
-        summary_text TEXT NOT NULL,
-        author TEXT,
-        image_url TEXT,
-        image_alt TEXT,
-        image_width INTEGER,
-        image_height INTEGER,
-        lang TEXT,
-        categories TEXT NOT NULL DEFAULT '[]',
-        content_hash TEXT NOT NULL,
-        first_seen TEXT NOT NULL,
-        updated TEXT NOT NULL
-    );
-    CREATE INDEX articles_published ON articles (published);
-    CREATE INDEX articles_feed ON articles (feed, published);
-    """,
-    # 2: where a permanent redirect sent a feed, used on the next fetch.
-    """
-    ALTER TABLE feeds ADD COLUMN moved_to TEXT;
-    """,
-    # 3: every feed that carried an article (the story is stored once, under the feed that
-    # brought it first, but `articles --feed` must find it in each).
-    """
-    CREATE TABLE article_feeds (
-        article_id TEXT NOT NULL,
-        feed TEXT NOT NULL,
-        PRIMARY KEY (article_id, feed)
-    ) WITHOUT ROWID;
-    CREATE INDEX article_feeds_feed ON article_feeds (feed);
-    INSERT INTO article_feeds (article_id, feed) SELECT id, feed FROM articles;
-    """,
-    # 4: repair dates that cannot be read back, and text with control characters.
-    _repair_values,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,54 +30,6 @@ class SaveCounts:
     new: int
     updated: int
     unchanged: int
-
-
-def _iso(moment: datetime | None) -> str:
-    """UTC, whole seconds, fixed width (a four-digit year even before 1000, which strftime
-    does not pad): text order in SQLite is time order, and every value reads back."""
-    utc = (moment or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0, tzinfo=None)
-    return utc.isoformat() + "Z"
-
-
-def _hash(article: Article) -> str:
-    image = article.image
-    payload = json.dumps(
-        [
-            article.title,
-            article.summary_html,
-            article.author,
-            article.published.isoformat()
-            if article.published and not article.date_is_guess
-            else None,
-            [image.url, image.alt, image.width, image.height] if image else None,
-            list(article.categories),
-            article.lang,
-        ],
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def _row_to_article(row: sqlite3.Row | Mapping[str, Any]) -> Article:
-    image = None
-    if row["image_url"]:
-        image = Image(
-            row["image_url"], row["image_alt"] or "", "", row["image_width"], row["image_height"]
-        )
-    return Article(
-        id=row["id"],
-        url=row["url"],
-        title=row["title"],
-        feed=row["feed"],
-        published=datetime.fromisoformat(row["published"]),
-        summary_html=row["summary_html"],
-        summary_text=row["summary_text"],
-        author=row["author"],
-        image=image,
-        lang=row["lang"],
-        categories=tuple(json.loads(row["categories"])),
-        date_is_guess=bool(row["date_is_guess"]),
-    )
 
 
 def _store_problem(path: Path, exc: sqlite3.DatabaseError) -> Problem:
@@ -264,20 +111,20 @@ class Store:
 
     def _migrate(self) -> None:
         version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-        if version > len(_MIGRATIONS):
+        if version > len(MIGRATIONS):
             raise ProblemsError(
                 [
                     Problem(
                         f"the store was written by a newer version of newsletter (schema "
-                        f"{version}; this version reads up to {len(_MIGRATIONS)})",
+                        f"{version}; this version reads up to {len(MIGRATIONS)})",
                         path=self.path,
                         hint="upgrade newsletter (pip install --upgrade newsletter), or move "
                         "the store aside and run `newsletter fetch` to start a new one",
                     )
                 ]
             )
-        for number in range(version, len(_MIGRATIONS)):
-            migration = _MIGRATIONS[number]
+        for number in range(version, len(MIGRATIONS)):
+            migration = MIGRATIONS[number]
             with self._transaction() as db:
                 if callable(migration):
                     migration(db)
@@ -328,7 +175,7 @@ class Store:
         comes first in `feed_order` (the settings' order); a feed later in the order only
         records that it carries the story. A feed no longer in the order gives way to any
         feed that is. So the stored version never depends on which feed answered first."""
-        stamp = _iso(now)
+        stamp = utc_stamp(now)
         rank = {feed: index for index, feed in enumerate(feed_order)}
 
         def outranks(owner: str) -> bool:
@@ -350,9 +197,9 @@ class Store:
                 ):
                     known[row["id"]] = row
             for article in articles:
-                digest = _hash(article)
+                digest = content_hash(article)
                 row = known.get(article.id)
-                values = self._values(article)
+                values = article_to_row(article)
                 if row is None:
                     inserts.append((*values, digest, stamp, stamp))
                 elif row["content_hash"] == digest or (
@@ -369,7 +216,7 @@ class Store:
                             name,
                             article.title,
                             *values[6:15],
-                            _iso(published),
+                            utc_stamp(published),
                             int(article.date_is_guess),
                             digest,
                             stamp,
@@ -422,39 +269,18 @@ class Store:
             )
         return SaveCounts(new, updated, unchanged)
 
-    @staticmethod
-    def _values(article: Article) -> tuple[object, ...]:
-        image = article.image
-        return (
-            article.id,
-            article.url,
-            article.title,
-            article.feed,
-            _iso(article.published),
-            int(article.date_is_guess),
-            article.summary_html,
-            article.summary_text,
-            article.author,
-            image.url if image else None,
-            image.alt if image else None,
-            image.width if image else None,
-            image.height if image else None,
-            article.lang,
-            json.dumps(list(article.categories), ensure_ascii=False),
-        )
-
     def get(self, id_or_url: str) -> Article | None:
         """The article with this short id, or at this URL (any spelling of it)."""
         key = id_or_url.strip()
         if "://" in key:
             key = article_id(key)
         row = self._db.execute("SELECT * FROM articles WHERE id = ?", (key.lower(),)).fetchone()
-        return _row_to_article(row) if row else None
+        return article_from_row(row) if row else None
 
     def all_articles(self) -> list[Article]:
         """Every stored article, newest first."""
         rows = self._db.execute("SELECT * FROM articles ORDER BY published DESC, id").fetchall()
-        return [_row_to_article(row) for row in rows]
+        return [article_from_row(row) for row in rows]
 
     def articles_between(
         self,
@@ -468,8 +294,8 @@ class Store:
         a text (in the title or summary, case-insensitive)."""
         query = "SELECT * FROM articles WHERE published >= ? AND published < ?"
         params: list[object] = [
-            _iso(start),
-            _iso(end),
+            utc_stamp(start),
+            utc_stamp(end),
         ]
         if feed:
             query += " AND id IN (SELECT article_id FROM article_feeds WHERE feed = ?)"
@@ -481,7 +307,7 @@ class Store:
             )
             params += [pattern, pattern]
         query += " ORDER BY published DESC, id"
-        return [_row_to_article(row) for row in self._db.execute(query, params).fetchall()]
+        return [article_from_row(row) for row in self._db.execute(query, params).fetchall()]
 
     def count(self) -> int:
         """How many articles the store holds."""

@@ -1,0 +1,116 @@
+"""Leaf: the article store's schema, as numbered migrations (`PRAGMA user_version` counts
+how many a store has had). `store` runs the ones a store lacks, each in one transaction.
+A migration is SQL, or a function for what SQL cannot say (the repair of migration 4).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+
+from newsletter.records import article_from_row, content_hash
+from newsletter.untrusted import clean_text
+
+# Stored dates earlier than this are what old versions kept of a feed's "no date" (year 1,
+# 999, 1970): the repair below makes them undated.
+EARLIEST_STORED = "1995-01-01T00:00:00Z"
+_TEXT_COLUMNS = ("title", "summary_html", "summary_text", "author", "image_alt", "categories")
+
+
+def _repair_values(db: sqlite3.Connection) -> None:
+    """Migration 4: mend what versions before it stored from hostile feeds.
+
+    A date before 1995 (year 1 is many CMSs' "no date"), or one written as `999-01-01...`
+    that cannot be read back, becomes "undated, first seen then"; control characters and
+    unbalanced bidi controls are cleaned out of the text. The content hash is recomputed,
+    so the next fetch does not count the repaired articles as updated."""
+    rows = db.execute("SELECT * FROM articles").fetchall()
+    for row in rows:
+        published = row["published"]
+        guess = bool(row["date_is_guess"])
+        try:
+            readable = datetime.fromisoformat(published).year >= 1
+        except (TypeError, ValueError):
+            readable = False
+        if not readable or published < EARLIEST_STORED or published[:1] == "-":
+            published, guess = row["first_seen"], True
+        texts = {column: row[column] for column in _TEXT_COLUMNS}
+        cleaned = {
+            column: clean_text(value) if isinstance(value, str) else value
+            for column, value in texts.items()
+        }
+        same_date = published == row["published"] and guess == bool(row["date_is_guess"])
+        if same_date and cleaned == texts:
+            continue
+        values = dict(row) | cleaned | {"published": published, "date_is_guess": int(guess)}
+        article = article_from_row(values)
+        db.execute(
+            """UPDATE articles SET title = ?, summary_html = ?, summary_text = ?, author = ?,
+            image_alt = ?, categories = ?, published = ?, date_is_guess = ?, content_hash = ?
+            WHERE id = ?""",
+            (
+                *(cleaned[column] for column in _TEXT_COLUMNS),
+                published,
+                int(guess),
+                content_hash(article),
+                row["id"],
+            ),
+        )
+
+
+_Migration = str | Callable[[sqlite3.Connection], None]
+MIGRATIONS: tuple[_Migration, ...] = (
+    # 1: feeds with their validators and health, and the articles.
+    """
+    CREATE TABLE feeds (
+        name TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        last_status INTEGER,
+        last_fetched TEXT,
+        last_new TEXT,
+        last_problem TEXT
+    );
+    CREATE TABLE articles (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        feed TEXT NOT NULL,
+        published TEXT NOT NULL,
+        date_is_guess INTEGER NOT NULL DEFAULT 0,
+        summary_html TEXT NOT NULL,
+        summary_text TEXT NOT NULL,
+        author TEXT,
+        image_url TEXT,
+        image_alt TEXT,
+        image_width INTEGER,
+        image_height INTEGER,
+        lang TEXT,
+        categories TEXT NOT NULL DEFAULT '[]',
+        content_hash TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
+    CREATE INDEX articles_published ON articles (published);
+    CREATE INDEX articles_feed ON articles (feed, published);
+    """,
+    # 2: where a permanent redirect sent a feed, used on the next fetch.
+    """
+    ALTER TABLE feeds ADD COLUMN moved_to TEXT;
+    """,
+    # 3: every feed that carried an article (the story is stored once, under the feed that
+    # brought it first, but `articles --feed` must find it in each).
+    """
+    CREATE TABLE article_feeds (
+        article_id TEXT NOT NULL,
+        feed TEXT NOT NULL,
+        PRIMARY KEY (article_id, feed)
+    ) WITHOUT ROWID;
+    CREATE INDEX article_feeds_feed ON article_feeds (feed);
+    INSERT INTO article_feeds (article_id, feed) SELECT id, feed FROM articles;
+    """,
+    # 4: repair dates that cannot be read back, and text with control characters.
+    _repair_values,
+)
