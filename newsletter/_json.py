@@ -108,6 +108,12 @@ def load_json(path: Path, text: str) -> YNode:
         json.loads(text)
     except RecursionError:
         raise JSONRefused(f"it is nested more than {MAX_DEPTH} levels deep") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        # Python refuses to read an integer of more than 4,300 digits (a denial-of-service
+        # guard); no lock file holds one.
+        raise JSONRefused("it holds a number too long to read") from None
     walker = _Walker(path, text)
     node, _ = walker.value(walker.skip(0), 0)
     return node

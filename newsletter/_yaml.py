@@ -89,11 +89,11 @@ def _convert(path: Path, node: yaml.Node, seen: set[int], depth: int = 0) -> YNo
                 hint="an issue file is a few levels deep; check the brackets and indentation",
             )
         )
+    seen.add(id(node))  # an alias hands back this very node: a second visit is an alias
     if isinstance(node, yaml.ScalarNode):
         # PyYAML gives plain scalars a style of None or "" depending on the loader.
         quoted = node.style in {"'", '"', "|", ">"}
         return YScalar(str(node.value), _span(path, node), quoted)
-    seen.add(id(node))
     if isinstance(node, yaml.SequenceNode):
         items = tuple(_convert(path, child, seen, depth + 1) for child in node.value)
         return YSeq(items, _span(path, node))

@@ -206,7 +206,8 @@ def draft(config: Path | None, day: str | None, output: Path | None, force: bool
     settings = _settings(config)
     when = _parse_day(day, "--date")
     drafted = draft_issue_file(settings, day=when, output=output, force=force)
-    click.echo(f"wrote {drafted.path} with {drafted.candidates} candidate articles")
+    more = f" ({drafted.left_out} older ones left out)" if drafted.left_out else ""
+    click.echo(f"wrote {drafted.path} with {drafted.candidates} candidate articles{more}")
 
 
 def _echo_check_json(issue_file: Path, problems: Sequence[Problem], *, ok: bool) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 import socket
 import ssl
 import zlib
@@ -120,9 +121,14 @@ class _Decoder:
             raise FetchFailed(f"the feed's compressed bytes are damaged ({exc})") from None
 
     def result(self) -> bytes:
-        """The whole decoded body; a compressed body that gave nothing at all is damaged."""
-        if self.size == 0 and any(layer is not None and not layer.eof for layer in self.layers):
-            raise FetchFailed("the feed's compressed bytes are damaged (they end too early)")
+        """The whole decoded body. A compressed body that stops before its end is refused:
+        without a Content-Length, that is all a cut connection looks like, and part of a
+        feed stored as the whole would lose its other stories silently."""
+        if any(layer is not None and not layer.eof for layer in self.layers):
+            raise FetchFailed(
+                "the feed's compressed bytes end too early (a cut connection, or a broken "
+                "server); nothing of it was stored"
+            )
         return b"".join(self.parts)
 
     def _push(self, level: int, data: bytes) -> None:
@@ -195,15 +201,15 @@ def _retry_after(headers: httpx.Headers) -> float | None:
     value = headers.get("retry-after", "").strip()
     if not value:
         return None
-    if value.isdigit():
+    if re.fullmatch(r"[0-9]{1,9}", value):  # str.isdigit() would take "²" too
         return float(value)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 async def _vet_redirect(response: httpx.Response) -> None:
@@ -246,8 +252,9 @@ def _check_address(url: str, what: str = "the address cannot be fetched") -> Non
 
 
 def _quote(url: str) -> str:
-    """An address from a server, short and clean enough to show in the health table."""
-    text = clean_text(url)
+    """An address from a server, short and clean enough to show in the health table, and
+    without the user name and password it may carry."""
+    text = re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#@]*@", r"\1", clean_text(url))
     return text if len(text) <= 100 else text[:99] + "…"
 
 

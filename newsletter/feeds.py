@@ -97,10 +97,11 @@ async def _fetch_one(fetcher: Fetcher | None, source: FeedSource, state: FeedSta
 
     assert fetcher is not None
     headers: dict[str, str] = {}
-    if state.validators.etag:
-        headers["If-None-Match"] = state.validators.etag
-    if state.validators.last_modified:
-        headers["If-Modified-Since"] = state.validators.last_modified
+    etag, modified = _sendable(state.validators.etag), _sendable(state.validators.last_modified)
+    if etag:
+        headers["If-None-Match"] = etag
+    if modified:
+        headers["If-Modified-Since"] = modified
     try:
         response = await fetcher.get(state.moved_to or source.url, headers)
     except FetchFailed as failure:
@@ -124,7 +125,9 @@ async def _fetch_one(fetcher: Fetcher | None, source: FeedSource, state: FeedSta
             attempts=response.attempts,
         )
     parsed = _parse(response.body, source, response.url, response.headers)
-    fresh = Validators(response.headers.get("etag"), response.headers.get("last-modified"))
+    fresh = Validators(
+        _sendable(response.headers.get("etag")), _sendable(response.headers.get("last-modified"))
+    )
     return result(
         parsed,
         status=200,
@@ -133,6 +136,14 @@ async def _fetch_one(fetcher: Fetcher | None, source: FeedSource, state: FeedSta
         moved_to=moved,
         attempts=response.attempts,
     )
+
+
+def _sendable(validator: str | None) -> str | None:
+    """A validator we can send back in a header: printable ASCII of a sane length. Anything
+    else (an ETag such as W/"café") is dropped, or the feed would fail on every later run."""
+    if validator and len(validator) <= 512 and validator.isascii() and validator.isprintable():
+        return validator
+    return None
 
 
 def _read_capped(path: Path, cap: int) -> bytes:

@@ -25,7 +25,8 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     """Write `data` to `path` atomically (UTF-8 for text), creating the folder if needed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # The name cut short: the temporary file must fit the file system's limit, too.
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name[:64]}.", suffix=".tmp", dir=path.parent)
     try:
         # mkstemp makes the file 0600 whatever the umask: give it the mode the file had, or
         # the one a plain open() would give, so colleagues and web servers can read builds.

@@ -30,6 +30,9 @@ class SaveCounts:
     new: int
     updated: int
     unchanged: int
+    # Addresses not stored because their short id is another stored story's (the id is 40
+    # bits of a hash: a collision is rare by chance, and can be made on purpose).
+    clashes: tuple[str, ...] = ()
 
 
 def _store_problem(path: Path, exc: sqlite3.DatabaseError) -> Problem:
@@ -191,14 +194,18 @@ class Store:
                 part = ids[chunk : chunk + 500]
                 marks = ",".join("?" * len(part))
                 for row in db.execute(
-                    "SELECT id, feed, content_hash, published, date_is_guess FROM articles "
+                    "SELECT id, url, feed, content_hash, published, date_is_guess FROM articles "
                     f"WHERE id IN ({marks})",
                     part,
                 ):
                     known[row["id"]] = row
+            clashes: list[str] = []
             for article in articles:
                 digest = content_hash(article)
                 row = known.get(article.id)
+                if row is not None and row["url"] != article.url:
+                    clashes.append(article.url)
+                    continue
                 values = article_to_row(article)
                 if row is None:
                     inserts.append((*values, digest, stamp, stamp))
@@ -233,7 +240,7 @@ class Store:
             )
             db.executemany(
                 "INSERT OR IGNORE INTO article_feeds (article_id, feed) VALUES (?, ?)",
-                [(article.id, name) for article in articles],
+                [(article.id, name) for article in articles if article.url not in clashes],
             )
             db.executemany(
                 """UPDATE articles SET feed = ?, title = ?, summary_html = ?, summary_text = ?,
@@ -267,7 +274,7 @@ class Store:
                     moved_to,
                 ),
             )
-        return SaveCounts(new, updated, unchanged)
+        return SaveCounts(new, updated, unchanged, tuple(clashes))
 
     def get(self, id_or_url: str) -> Article | None:
         """The article with this short id, or at this URL (any spelling of it)."""

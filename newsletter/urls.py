@@ -1,9 +1,9 @@
 """Leaf: canonical article URLs and the short stable ids derived from them.
 
 The same story reached through two feeds, or with tracking parameters appended, must be one
-article. `canonical_url` lower-cases the scheme and host, drops the fragment, default ports and
-tracking parameters, percent-encodes stray whitespace, and sorts the query; `article_id` hashes
-the result into eight characters an editor can type.
+article. `canonical_url` lower-cases the scheme and host, drops the fragment, credentials,
+default ports and tracking parameters, percent-encodes stray whitespace, and sorts the query;
+`article_id` hashes the result into eight characters an editor can type.
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ def canonical_url(url: str) -> str:
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
     port = parts.port if parts.port and parts.port != _DEFAULT_PORTS.get(scheme) else None
+    # No user name or password: "https://www.bank.example@evil.example/" in a briefing reads
+    # as the bank's address, and a feed's credentials have no place in an email.
     netloc = f"{host}:{port}" if port else host
-    if parts.username:
-        netloc = f"{parts.username}@{netloc}"
     query = [
         (key, value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)

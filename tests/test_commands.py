@@ -111,3 +111,72 @@ def test_files_written_follow_the_umask_or_keep_their_mode(newsroom: Path) -> No
         assert (newsroom / "issues" / "2026-12-04.yaml").stat().st_mode & 0o777 == 0o640
     finally:
         os.umask(old)
+
+
+def test_a_draft_of_a_busy_week_stays_small_enough_to_check(newsroom: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from newsletter.models import Article, Validators
+    from newsletter.store import Store
+
+    settings = load_settings(newsroom / "newsletter.toml")
+    start = datetime(2026, 11, 21, 12, tzinfo=UTC)
+    wire = tuple(
+        Article(
+            id=f"w{n:07d}",
+            url=f"https://example.org/wire/{n}",
+            title=f"Wire Story Number {n} With A Headline Of Ordinary Length",
+            feed="news",
+            published=start + timedelta(seconds=n * 90),
+            summary_html="",
+            summary_text="",
+        )
+        for n in range(3_000)
+    )
+    with Store(settings.store) as store:
+        store.save_feed(
+            name="news", url="u", articles=wire, status=200, validators=Validators(), problem=None
+        )
+    result = run("draft", "--date", "2026-11-27", "-o", "issues/busy.yaml")
+    assert result.exit_code == 0, result.output
+    draft = newsroom / "issues" / "busy.yaml"
+    assert draft.stat().st_size < 64 * 1024
+    assert "# 2960 older stories of the week are not listed here" in draft.read_text("utf-8")
+
+
+def test_file_names_the_build_could_not_carry_are_refused_by_check(newsroom: Path) -> None:
+    sample = (newsroom / "issues" / "2026-11-27.yaml").read_bytes()
+    odd = newsroom / "issues" / os.fsdecode(b"\xff\xfe.yaml")
+    odd.write_bytes(sample)
+    result = run("check", str(odd))
+    assert result.exit_code == 1
+    assert "error: the file name is not UTF-8 text" in result.output
+    long = newsroom / "issues" / ("x" * 240 + ".yaml")
+    long.write_bytes(sample)
+    result = run("build", str(long))
+    assert result.exit_code == 1
+    assert "error: the file name is 245 bytes long; at most 200 work" in result.output
+    assert not (newsroom / "build").exists()
+
+
+def test_a_lock_file_with_a_number_too_long_to_read_is_a_warning_not_a_crash(
+    newsroom: Path,
+) -> None:
+    lock = newsroom / "issues" / "2026-11-27.lock.json"
+    text = lock.read_text(encoding="utf-8")
+    lock.write_text(text.replace('"issue": 42', '"issue": ' + "9" * 5000), encoding="utf-8")
+    for issue in ("issues/2026-11-27.yaml", "issues/2026-11-27-fa.yaml"):
+        result = run("check", issue)
+        assert "internal error" not in result.output and "Traceback" not in result.output
+    result = run("check", "issues/2026-11-27.yaml")
+    assert "it holds a number too long to read" in result.output
+
+
+def test_a_scalar_alias_is_refused_like_any_alias(newsroom: Path) -> None:
+    issue = newsroom / "issues" / "2026-11-27.yaml"
+    text = issue.read_text(encoding="utf-8")
+    text = text.replace("title: ", "title: &t ", 1).replace("preheader: ", "preheader: *t #", 1)
+    issue.write_text(text, encoding="utf-8")
+    result = run("check", "issues/2026-11-27.yaml")
+    assert result.exit_code == 1
+    assert "YAML anchors and aliases (&name, *name) are not supported" in result.output

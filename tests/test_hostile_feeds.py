@@ -659,3 +659,129 @@ def test_the_details_of_a_bug_on_one_feed_show_with_debug_only(
     loud = run("--debug", "fetch")
     assert "--- cursed ---\nTraceback (most recent call last):" in loud.output
     assert "KeyError: 'a bug'" in loud.output
+
+
+# -- found by trying to break it ----------------------------------------------------------------
+
+
+def test_a_validator_that_cannot_be_sent_back_never_bricks_the_feed(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    feed_server.routes["/f"] = Route(
+        HEALTHY, headers={"ETag": 'W/"caf\u00e9"', "Last-Modified": "Mon, 30 Nov 2026 \u00e9"}
+    )
+    _settings(tmp_path, feed_server, {"f": "/f"})
+    for _ in range(3):
+        report = json.loads(run("fetch", "--json").output)
+        assert report["feeds"][0]["problem"] is None and report["feeds"][0]["status"] == 200
+
+
+def test_a_feed_of_a_quarter_million_tiny_entries_reads_its_first_two_thousand() -> None:
+    items = "".join(f"<item><link>http://a/{n:x}</link></item>" for n in range(255_000))
+    data = _rss(items)
+    started = time.process_time()
+    parsed = parse_feed(data, feed_name="f", location="https://example.org/feed")
+    assert time.process_time() - started < 20  # some 35 s before the cap; ~1 s here
+    assert len(parsed.articles) == 2_000
+    assert "the feed has 255,000 entries; the first 2,000 were read" in parsed.notes
+
+
+def test_one_entry_with_a_padded_or_nul_laden_reference_costs_only_itself() -> None:
+    for odd in ("a&#x0000000000D800;b", "a\x00b&#xD800;c", "a&#0000000000000000000001;b"):
+        parsed = parse_feed(
+            _rss(_item("One", "/o/1"), _item(odd, "/o/2"), _item("Three", "/o/3")),
+            feed_name="f",
+            location="https://example.org/feed",
+        )
+        assert parsed.problem is None, odd
+        assert [a.title for a in parsed.articles][::2] == ["One", "Three"], odd
+
+
+def test_two_addresses_with_one_short_id_never_swap_a_story(tmp_path: Path) -> None:
+    # A real collision of the 40-bit ids (found by a search of three million addresses).
+    first, second = "http://127.0.0.1:8765/story/1308892", "http://127.0.0.1:8765/story/1483963"
+    hostile = parse_feed(
+        _rss(f"<item><title>Planted</title><link>{first}</link></item>"),
+        feed_name="hostile",
+        location="https://example.org/feed",
+    ).articles
+    legit = parse_feed(
+        _rss(f"<item><title>Council Closes Radio</title><link>{second}</link></item>"),
+        feed_name="legit",
+        location="https://example.org/feed",
+    ).articles
+    assert hostile[0].id == legit[0].id
+    with Store(tmp_path / "s.sqlite3") as store:
+        for name, articles in (("hostile", hostile), ("legit", legit)):
+            counts = store.save_feed(
+                name=name,
+                url=name,
+                articles=articles,
+                status=200,
+                validators=Validators(),
+                problem=None,
+                feed_order=("legit", "hostile"),
+            )
+        assert counts.clashes == (second,)
+        (kept,) = store.all_articles()
+    assert (kept.title, kept.url) == ("Planted", first)  # consistent: its own title and link
+
+
+@pytest.mark.parametrize(
+    "retry_after",
+    [
+        "\u00b2",
+        "Mon, 01 Jan 9999999999999999999999 00:00:00 GMT",
+        "x, 1 Jan 2020 00:00:00 +99999999999999999999",
+    ],
+)
+def test_an_odd_retry_after_is_the_servers_problem_not_a_bug(
+    feed_server: FeedServer, retry_after: str
+) -> None:
+    feed_server.routes["/busy"] = Route(status=503, headers={"Retry-After": retry_after})
+    results = _fetch(_source(feed_server, "/busy", "busy"))
+    assert results["busy"].problem == "HTTP 503: the server failed; try again later"
+
+
+def test_a_compressed_body_that_stops_early_is_not_stored(feed_server: FeedServer) -> None:
+    packer = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    whole = packer.compress(HEALTHY) + packer.flush()
+    feed_server.routes["/cut"] = Route(whole[:-10], headers={"Content-Encoding": "gzip"})
+    results = _fetch(_source(feed_server, "/cut", "cut"))
+    assert results["cut"].problem == (
+        "the feed's compressed bytes end too early (a cut connection, or a broken server); "
+        "nothing of it was stored"
+    )
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "width:1pt",
+        "width:0.1em",
+        "width : 01px",
+        "/*x*/width:1px",
+        "opacity:0",
+        "transform:scale(0)",
+        "position:absolute;left:-9999px",
+    ],
+)
+def test_a_pixel_hidden_by_any_css_is_dropped(style: str) -> None:
+    test_a_tracking_pixel_never_becomes_the_articles_image(
+        f'<img src="https://t.example.org/p.gif" style="{style}">'
+    )
+
+
+@pytest.mark.parametrize("width", ["1e0", "-1", "1%"])
+def test_a_pixel_of_any_written_width_is_dropped(width: str) -> None:
+    test_a_tracking_pixel_never_becomes_the_articles_image(
+        f'<img src="https://t.example.org/p.gif" width="{width}">'
+    )
+
+
+def test_credentials_in_an_address_never_reach_the_store_or_the_table() -> None:
+    from newsletter.urls import canonical_url
+
+    assert canonical_url("http://www.bank.example@evil.example/x") == "http://evil.example/x"
+    assert canonical_url("https://user:secret@example.org/a") == "https://example.org/a"

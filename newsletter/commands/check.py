@@ -9,9 +9,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from newsletter.config import Settings
-from newsletter.errors import ProblemsError
+from newsletter.errors import Problem, ProblemsError
 from newsletter.issue import CheckedIssue, read_issue
 from newsletter.store import Store
+
+# File systems allow 255 bytes; the lock file's name and its temporary copy add to it.
+MAX_NAME_BYTES = 200
 
 
 def check_issue(
@@ -19,8 +22,37 @@ def check_issue(
 ) -> CheckedIssue:
     """Read and check an issue file; `refresh` takes articles from the store, not the lock;
     with `strict`, warnings are errors."""
+    _check_file_name(issue_file)
     with Store(settings.store, create=False) as store:
         checked = read_issue(issue_file, settings, store, refresh=refresh)
     if strict and checked.warnings:
         raise ProblemsError([replace(w, severity="error") for w in checked.warnings])
     return checked
+
+
+def _check_file_name(path: Path) -> None:
+    """Refuse a file name the build could not carry through: bytes that are not UTF-8 (they
+    cannot go into report.json) or a name so long that its lock file's cannot be made."""
+    name = path.name
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ProblemsError(
+            [
+                Problem(
+                    "the file name is not UTF-8 text",
+                    path=path,
+                    hint="rename the file, e.g. to its send date: 2026-11-27.yaml",
+                )
+            ]
+        ) from None
+    if size > MAX_NAME_BYTES:
+        raise ProblemsError(
+            [
+                Problem(
+                    f"the file name is {size} bytes long; at most {MAX_NAME_BYTES} work",
+                    path=path,
+                    hint="rename the file, e.g. to its send date: 2026-11-27.yaml",
+                )
+            ]
+        )

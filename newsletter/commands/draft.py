@@ -14,6 +14,7 @@ from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError
 from newsletter.files import write_atomic
 from newsletter.issue import draft_issue, next_number
+from newsletter.models import Article
 from newsletter.store import Store
 from newsletter.week import week_bounds
 
@@ -24,6 +25,11 @@ class DraftResult:
 
     path: Path
     candidates: int
+    left_out: int = 0  # the week's stories past the draft's limits
+
+
+PER_FEED = 40  # candidates listed per feed, newest first
+MOST = 300  # candidates listed in all
 
 
 def draft_issue_file(
@@ -49,7 +55,22 @@ def draft_issue_file(
         )
     start, end = week_bounds(when, settings.timezone)
     with Store(settings.store, create=False) as store:
-        candidates = store.articles_between(start, end)
+        week = store.articles_between(start, end)  # newest first
+    # A busy wire gives thousands of stories a week; listed whole, the draft would outgrow
+    # what `check` accepts. The newest of each feed are the likely picks.
+    per_feed: dict[str, int] = {}
+    candidates: list[Article] = []
+    for article in week:
+        per_feed[article.feed] = per_feed.get(article.feed, 0) + 1
+        if per_feed[article.feed] <= PER_FEED and len(candidates) < MOST:
+            candidates.append(article)
     text = draft_issue(target, when, next_number(target.parent), settings, candidates)
+    left_out = len(week) - len(candidates)
+    if left_out:
+        first, _, rest = text.partition("\n")
+        text = (
+            f"{first}\n# {left_out} older stories of the week are not listed here: "
+            f"`newsletter articles --week {when}` lists them all.\n{rest}"
+        )
     write_atomic(target, text)
-    return DraftResult(target, len(candidates))
+    return DraftResult(target, len(candidates), left_out)

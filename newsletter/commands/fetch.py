@@ -99,5 +99,10 @@ def fetch_all(
         result, counts = saved[name]
         state = states.get(name)
         notes = health_notes(result, state.newest if state else None, now)
+        if counts.clashes:
+            notes += (
+                f"not stored: {', '.join(counts.clashes[:3])}, whose short id is another "
+                "stored story's",
+            )
         reports.append(FeedReport(result, counts, notes))
     return FetchReport(settings.store, total, tuple(reports))
