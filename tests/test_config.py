@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsletter.config import load_settings
+from newsletter.config import FetchLimits, load_settings
 from newsletter.errors import ProblemsError, format_problems
 from tests.conftest import ROOT
 
@@ -169,8 +169,7 @@ def test_control_characters_in_paths_are_reported(tmp_path: Path) -> None:
     report = _report(tmp_path, text)
     assert [line for line in report.splitlines() if ": error: " in line] == [
         "newsletter.toml:4:1: error: newsletter.store: the value contains a control character",
-        "newsletter.toml:7:1: error: feeds[0].url: the address contains spaces or control "
-        "characters",
+        "newsletter.toml:7:1: error: feeds[0].url: the value contains a control character",
     ]
 
 
@@ -186,3 +185,157 @@ def test_a_setting_that_reaches_a_header_is_one_line(tmp_path: Path) -> None:
         "break",
     ]
     assert "hint: write it on one line, without \\n or a multi-line string" in report
+
+
+HEAD = '[newsletter]\nname = "B"\nfrom = "b@example.org"\n'
+
+
+def test_a_typo_inside_an_inline_table_is_at_its_key(tmp_path: Path) -> None:
+    text = HEAD + '\n[authors]\nkarimi = { name = "N", rol = "x" }\n'
+    assert _report(tmp_path, text) == (
+        "newsletter.toml:6:24: error: authors.karimi: unknown key 'rol'\n"
+        ' > 6 | karimi = { name = "N", rol = "x" }\n'
+        "     |                        ^^^\n"
+        "  hint: did you mean 'role'? known keys: bio, name, role\n"
+        "\n"
+        "1 error in newsletter.toml; nothing was written.\n"
+    )
+
+
+def test_dotted_keys_are_placed_at_their_last_part(tmp_path: Path) -> None:
+    text = (
+        'newsletter.name = "B"\nnewsletter.from = "b@example.org"\n'
+        'newsletter.timezone = "Asia/Kabol"\nauthors.karimi.name = "N"\nauthors.karimi.rol = "x"\n'
+    )
+    report = _report(tmp_path, text)
+    assert [line for line in report.splitlines() if ": error: " in line] == [
+        "newsletter.toml:3:12: error: newsletter.timezone: unknown time zone 'Asia/Kabol'",
+        "newsletter.toml:5:16: error: authors.karimi: unknown key 'rol'",
+    ]
+
+
+def test_each_feeds_entry_is_its_own(tmp_path: Path) -> None:
+    text = (
+        HEAD
+        + '\n[[feeds]]\nname = "a"\nurl = "a.xml"\n\n[[feeds]]   # the evening bulletin\nname = "b"\n'
+    )
+    assert _report(tmp_path, text) == (
+        "newsletter.toml:9:1: error: feeds[1]: missing required key 'url'\n"
+        " > 9 | [[feeds]]   # the evening bulletin\n"
+        "     | ^^^^^^^^^\n"
+        '  hint: for example url = "https://example.org/feed.xml"\n'
+        "\n"
+        "1 error in newsletter.toml; nothing was written.\n"
+    )
+
+
+def test_feeds_written_as_an_array_of_inline_tables(tmp_path: Path) -> None:
+    text = (
+        "feeds = [\n"
+        '  { name = "a", url = "a.xml" },\n'
+        '  { name = "b", uri = "b.xml" },\n'
+        '  { name = "a", url = "c d.xml" },\n'
+        "]\n" + HEAD
+    )
+    report = _report(tmp_path, text)
+    assert [line for line in report.splitlines() if ": error: " in line] == [
+        "newsletter.toml:3:17: error: feeds[1]: unknown key 'uri'",
+        "newsletter.toml:4:5: error: feeds[2].name: feed name 'a' is used twice",
+        "newsletter.toml:4:17: error: feeds[2].url: the address contains a space",
+    ]
+    # The misspelt key is the one mistake: no second error for the missing url.
+    assert "did you mean 'url'? known keys: name, url" in report
+
+
+def test_multi_line_strings_do_not_hide_or_fake_keys(tmp_path: Path) -> None:
+    text = HEAD + (
+        '\n[authors.karimi]\nname = "N"\nbio = """\nShe covers:\n[feeds]\nrol = "the border"\n"""\n'
+        "role = '''\nsenior\ncorrespondent'''\nrol = \"x\"\n"
+    )
+    report = _report(tmp_path, text)
+    assert [line for line in report.splitlines() if ": error: " in line] == [
+        "newsletter.toml:12:1: error: authors.karimi.role: expected one line, found a line break",
+        "newsletter.toml:15:1: error: authors.karimi: unknown key 'rol'",
+    ]
+
+
+def test_quoted_keys_are_underlined_with_their_quotes(tmp_path: Path) -> None:
+    text = (
+        '[newsletter]\n"name" = "B"\n\'from\' = "b@example.org"\n"time zone" = "Asia/Kabul"\n'
+        '[authors."karimi"]\n"name" = "N"\n"rol\\u0065" = 1\n'
+    )
+    assert _report(tmp_path, text) == (
+        "newsletter.toml:4:1: error: newsletter: unknown key 'time zone'\n"
+        ' > 4 | "time zone" = "Asia/Kabul"\n'
+        "     | ^^^^^^^^^^^\n"
+        "  hint: did you mean 'timezone'? known keys: accent, archive_url, from, name, "
+        "organisation, reply_to, send_day, store, subscribe_url, theme, timezone\n"
+        "\n"
+        "newsletter.toml:7:1: error: authors.karimi.role: expected a non-empty string, found 1\n"
+        ' > 7 | "rol\\u0065" = 1\n'
+        "     | ^^^^^^^^^^^\n"
+        '  hint: for example role = "senior correspondent"\n'
+        "\n"
+        "2 errors in newsletter.toml; nothing was written.\n"
+    )
+
+
+def test_lines_are_counted_as_the_report_shows_them(tmp_path: Path) -> None:
+    # A U+2028 in a comment and Windows line ends: the caret still sits under the key.
+    text = '# Settings\u2028for the demo\r\n[newsletter]\r\nname = "B"\r\nfrom = "b"\r\n'
+    assert _report(tmp_path, text).splitlines()[:3] == [
+        "newsletter.toml:5:1: error: newsletter.from: expected an email address, found 'b'",
+        ' > 5 | from = "b"',
+        "     | ^^^^",
+    ]
+
+
+def test_a_misspelt_required_key_is_one_error(tmp_path: Path) -> None:
+    report = _report(tmp_path, '[newsletter]\nnme = "B"\nfrom = "b@example.org"\n')
+    assert [line for line in report.splitlines() if ": error: " in line] == [
+        "newsletter.toml:2:1: error: newsletter: unknown key 'nme'",
+    ]
+
+
+def test_tables_of_the_wrong_type_are_reported(tmp_path: Path) -> None:
+    text = 'fetch = 3\ndelivery = "x"\nauthors = []\nfeeds = {}\n' + HEAD
+    report = _report(tmp_path, text)
+    assert [line for line in report.splitlines() if ": error: " in line] == [
+        "newsletter.toml:1:1: error: fetch: expected a [fetch] table, found 3",
+        "newsletter.toml:2:1: error: delivery: expected a [delivery] table, found 'x'",
+        "newsletter.toml:3:1: error: authors: expected [authors.KEY] tables, found an array",
+        "newsletter.toml:4:1: error: feeds: expected [[feeds]] entries, found a table",
+    ]
+
+
+def test_a_time_zone_folder_is_reported_not_raised(tmp_path: Path) -> None:
+    # "Asia" is a folder of the time zone database: ZoneInfo raised IsADirectoryError.
+    report = _report(tmp_path, HEAD + 'timezone = "Asia"\n')
+    assert "newsletter.toml:4:1: error: newsletter.timezone: unknown time zone 'Asia'" in report
+
+
+def test_a_feed_path_through_a_symlink_loop_still_loads(tmp_path: Path) -> None:
+    (tmp_path / "one").symlink_to(tmp_path / "two")
+    (tmp_path / "two").symlink_to(tmp_path / "one")
+    path = tmp_path / "newsletter.toml"
+    path.write_text(HEAD + '[[feeds]]\nname = "a"\nurl = "one/feed.xml"\n', encoding="utf-8")
+    # `fetch` reports the unreadable file, for this feed alone.
+    assert load_settings(path).feeds[0].url == str(tmp_path / "one" / "feed.xml")
+
+
+def test_the_demo_settings_fill_every_field() -> None:
+    settings = load_settings(ROOT / "newsletter.toml")
+    assert settings.fetch == FetchLimits()
+    assert settings.organisation.startswith("Meridian Radio")
+    assert settings.unsubscribe_url == "https://example.org/briefing/unsubscribe"
+    assert settings.feeds[0].span.line == 25  # the url of the first [[feeds]]
+
+
+def test_a_key_above_its_table_says_where_it_belongs(tmp_path: Path) -> None:
+    report = _report(tmp_path, 'timezone = "Asia/Kabul"\n' + HEAD)
+    assert (
+        report.splitlines()[0] == "newsletter.toml:1:1: error: timezone: unknown table [timezone]"
+    )
+    assert (
+        "  hint: timezone is a key of [newsletter]: write it below the [newsletter] line" in report
+    )
