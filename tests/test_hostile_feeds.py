@@ -209,7 +209,7 @@ def test_compression_bombs_stop_at_the_cap_and_cost_only_their_feed(
         "the server compressed the feed as 'br', which we did not ask for and cannot read"
     )
     assert results["damaged"].problem is not None
-    assert results["damaged"].problem.startswith("the feed's compressed bytes are damaged")
+    assert results["damaged"].problem.startswith("the feed's compressed bytes end too early")
 
 
 def test_stacked_compression_of_a_real_feed_is_read(feed_server: FeedServer) -> None:
