@@ -23,7 +23,8 @@ import feedparser
 
 from newsletter.client import FetchFailed as _Failed
 from newsletter.client import _Decoder
-from newsletter.entries import parse_feed, sanitise_html
+from newsletter.entries import parse_feed
+from newsletter.markup import sanitise_html
 
 DEPTH = 200_000
 CAP = 10 * 1024 * 1024

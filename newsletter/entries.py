@@ -1,8 +1,10 @@
 """Stage 1 (feed reader), parsing: feed bytes → feedparser → normalised, sanitised `Article`s.
 
 feedparser only ever sees bytes we hand it, with the response headers and the final URL as
-content-location so relative links resolve; it never does I/O of its own. `FeedParserDict`
-never leaves this module. Every entry yields an article or a recorded reason; no exception
+content-location so relative links resolve; it never does I/O of its own. Before it does,
+the bytes are scrubbed of what no XML may hold and cut to the first `MAX_ENTRIES` entries;
+summaries go through `markup`, every string through `untrusted`. `FeedParserDict` never
+leaves this module. Every entry yields an article or a recorded reason; no exception
 from a hostile or broken feed escapes `parse_feed`. Runs in the fetch's worker processes, so
 everything it returns pickles.
 """
@@ -12,26 +14,28 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urljoin
 
 import feedparser
-import nh3
 from feedparser import mixin as _mixin
 from feedparser.namespaces import mediarss as _mediarss
 
+from newsletter.markup import (
+    ATTR,
+    IMG,
+    absolute_links,
+    html_to_text,
+    is_tracking_pixel,
+    safe_html_to_text,
+    sanitise_html,
+)
 from newsletter.models import Article, Image, ParsedFeed
 from newsletter.untrusted import clean_text
 from newsletter.urls import canonical_url, id_of_canonical
 
-# Bounds on what one entry may cost. A long article is some 50 KB of HTML; nh3's time grows
-# with the square of the nesting depth (16,000 levels: 0.8 s), while real markup nests a
-# dozen levels at most.
-MAX_HTML_CHARS = 200_000
-MAX_DEPTH = 64
+# Bounds on what one entry may cost (the HTML's own are in `markup`).
 MAX_TITLE_CHARS = 1_000
 MAX_FIELD_CHARS = 500  # author, image alt, a category
 MAX_CATEGORIES = 30
@@ -63,161 +67,7 @@ _mediarss.Namespace._end_media_description = _end_media_description
 # pure, so remembering recent answers changes no result.
 _mixin.make_safe_absolute_uri = functools.lru_cache(maxsize=256)(_mixin.make_safe_absolute_uri)
 
-_SUMMARY_TAGS = {
-    "a",
-    "b",
-    "blockquote",
-    "br",
-    "em",
-    "figcaption",
-    "figure",
-    "i",
-    "img",
-    "li",
-    "ol",
-    "p",
-    "strong",
-    "ul",
-}
-# `style` is let through on images only to recognise CSS-sized tracking pixels; it is removed
-# from every image that is kept.
-_SUMMARY_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height", "style"}}
-_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-_ATTR = re.compile(r'\b(src|alt|width|height|style)\s*=\s*"([^"]*)"', re.IGNORECASE)
-_STYLE_ATTR = re.compile(r'\s+style="[^"]*"')
-_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
-_LENGTH = re.compile(r"\s*([-+]?\d*\.?\d+(?:e[-+]?\d+)?)\s*(px|pt|em|rem|%|ex|ch|vw|vh)?\s*", re.I)
-# Any tag, for counting depth in untrusted markup (before it is sanitised).
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
-# Any tag of markup nh3 has already written (attributes double-quoted, `<` escaped in text).
-_SAFE_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
-_VOID = frozenset(
-    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
-    | {"source", "track", "wbr"}
-)
-_BLOCK_END = re.compile(r"</(p|li|div|h\d|blockquote)>|<br\s*/?>", re.IGNORECASE)
 _SINGLE_BYTE = re.compile(r"^(iso-8859-\d+|latin-?1|windows-125\d|cp125\d|us-ascii|ascii)$", re.I)
-
-
-def _pixel_size(value: object) -> bool:
-    """True for a width or height too small to see, however it is written: "1", "1px",
-    "01px", "1e0", "0.1em", "1pt", "1%", or negative."""
-    match = _LENGTH.fullmatch(str(value or ""))
-    if match is None:
-        return False
-    try:
-        number = float(match.group(1))
-    except (ValueError, OverflowError):
-        return False
-    unit = (match.group(2) or "px").lower()
-    limit = {"px": 2, "pt": 2, "%": 2}.get(unit, 0.2)  # em, rem, ex, ch, vw, vh: 0.2 of one
-    return number <= limit
-
-
-def _hidden_by_style(style: str) -> bool:
-    """True when inline CSS makes an image invisible: a tiny size, no opacity, no display,
-    scaled to nothing, or placed far off the page."""
-    for declaration in _CSS_COMMENT.sub("", style).split(";"):
-        name, _, value = declaration.partition(":")
-        name, value = name.strip().lower(), value.lower().replace("!important", "").strip()
-        if name in {"width", "height", "max-width", "max-height"} and _pixel_size(value):
-            return True
-        if name == "opacity" and _pixel_size(value.rstrip("%") if "%" in value else value):
-            return True
-        if (name, value) in {("display", "none"), ("visibility", "hidden")}:
-            return True
-        if name == "transform" and re.search(r"scale[xy]?\(\s*0*\.?0*\s*[,)]", value):
-            return True
-        if name in {"left", "top", "right", "margin-left", "text-indent"} and re.match(
-            r"-\s*\d{3,}", value
-        ):
-            return True
-    return False
-
-
-def _is_tracking_pixel(attributes: Mapping[str, str]) -> bool:
-    return (
-        _pixel_size(attributes.get("width"))
-        or _pixel_size(attributes.get("height"))
-        or _hidden_by_style(attributes.get("style", ""))
-    )
-
-
-def bound_html(fragment: str, max_chars: int = MAX_HTML_CHARS, max_depth: int = MAX_DEPTH) -> str:
-    """Untrusted HTML cut to `max_chars`, with every tag nested deeper than `max_depth`
-    dropped (its text kept), in one pass: what reaches the sanitiser is bounded in both."""
-    fragment = fragment[:max_chars]
-    if fragment.count("<") <= max_depth:
-        return fragment  # cannot nest deeper than it has tags
-    out: list[str] = []
-    stack: list[tuple[str, bool]] = []  # open elements: (name, whether its tag was kept)
-    open_names: Counter[str] = Counter()
-    position = 0
-    for match in _TAG.finditer(fragment):
-        closing, name, self_closing = match.group(1), match.group(2).lower(), match.group(3)
-        keep = True
-        if closing:
-            if open_names[name]:
-                # Close it and whatever was left open inside it; each element is popped once.
-                while stack:
-                    top, kept = stack.pop()
-                    open_names[top] -= 1
-                    if top == name:
-                        keep = kept
-                        break
-            else:
-                keep = False  # closes nothing: the sanitiser would drop it anyway
-        elif name not in _VOID and not self_closing:
-            keep = len(stack) < max_depth
-            stack.append((name, keep))
-            open_names[name] += 1
-        if not keep:
-            out.append(fragment[position : match.start()])
-            position = match.end()
-    if not out:
-        return fragment
-    out.append(fragment[position:])
-    return "".join(out)
-
-
-def sanitise_html(fragment: str) -> str:
-    """Untrusted HTML from a feed → a small safe subset (no script, style, events, iframes,
-    javascript:/data: URLs, tracking pixels), bounded in size and depth first."""
-    cleaned = nh3.clean(
-        bound_html(clean_text(fragment[:MAX_HTML_CHARS])),
-        tags=_SUMMARY_TAGS,
-        attributes=_SUMMARY_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )
-
-    # nh3 has normalised every attribute to double quotes, so this pattern is reliable here.
-    def drop_pixels(match: re.Match[str]) -> str:
-        attrs = {k.lower(): html.unescape(v) for k, v in _ATTR.findall(match.group(0))}
-        if _is_tracking_pixel(attrs) or "src" not in attrs:
-            return ""
-        return _STYLE_ATTR.sub("", match.group(0))
-
-    return clean_text(_IMG.sub(drop_pixels, cleaned).strip())
-
-
-def html_to_text(fragment: str, max_chars: int = MAX_HTML_CHARS) -> str:
-    """Plain text of an untrusted HTML fragment: tags removed, entities decoded, control
-    characters dropped, whitespace collapsed."""
-    if "<" not in fragment and "&" not in fragment:  # most titles: skip the sanitiser
-        return " ".join(clean_text(fragment[:max_chars]).split())
-    spaced = _BLOCK_END.sub(" ", bound_html(clean_text(fragment[:max_chars]), max_chars))
-    return " ".join(clean_text(html.unescape(nh3.clean(spaced, tags=set()))).split())
-
-
-def safe_html_to_text(fragment: str) -> str:
-    """Plain text of HTML that `sanitise_html` wrote: no second pass through the sanitiser,
-    since its output is well-formed and its attributes quoted."""
-    if "<" not in fragment and "&" not in fragment:
-        return " ".join(fragment.split())
-    spaced = _SAFE_TAG.sub("", _BLOCK_END.sub(" ", fragment))
-    return " ".join(clean_text(html.unescape(spaced)).split())
 
 
 def _cut(text: str, limit: int) -> str:
@@ -258,7 +108,7 @@ def _image(entry: Mapping[str, Any], summary_html: str) -> Image | None:
     alt = _cut(html_to_text(str(entry.get("media_description", "") or "")), MAX_FIELD_CHARS)
     for key in ("media_content", "media_thumbnail"):
         for media in entry.get(key, []) or []:
-            if not isinstance(media, Mapping) or _is_tracking_pixel(
+            if not isinstance(media, Mapping) or is_tracking_pixel(
                 {"width": str(media.get("width", "")), "height": str(media.get("height", ""))}
             ):
                 continue
@@ -274,8 +124,8 @@ def _image(entry: Mapping[str, Any], summary_html: str) -> Image | None:
             and _http(link.get("href"))
         ):
             return Image(_http(link.get("href")), alt)
-    for match in _IMG.finditer(summary_html):
-        attrs = {k.lower(): html.unescape(v) for k, v in _ATTR.findall(match.group(0))}
+    for match in IMG.finditer(summary_html):
+        attrs = {k.lower(): html.unescape(v) for k, v in ATTR.findall(match.group(0))}
         if _http(attrs.get("src")):
             return Image(
                 _http(attrs.get("src")),
@@ -292,26 +142,6 @@ def _summary(entry: Mapping[str, Any]) -> str:
         if isinstance(item, Mapping) and item.get("value"):
             return str(item["value"])
     return str(entry.get("summary", "") or entry.get("description", "") or "")
-
-
-_RELATIVE = re.compile(r'\b(href|src)="(?!https?:|mailto:)([^"]*)"')
-
-
-def _absolute_links(fragment: str, base: str) -> str:
-    """Resolve relative href/src in sanitised HTML (nh3 has double-quoted every attribute).
-
-    feedparser could do this, but its resolver walks the markup a second time and costs a
-    fifth of a fetch's parsing time; we only need it for the few attributes we keep."""
-    if '="' not in fragment:
-        return fragment
-
-    def resolve(match: re.Match[str]) -> str:
-        target = urljoin(base, html.unescape(match.group(2)))
-        if not target.startswith(("http://", "https://")):
-            return ""  # nothing that is not http(s) survives, relative or not
-        return f'{match.group(1)}="{html.escape(target, quote=True)}"'
-
-    return _RELATIVE.sub(resolve, fragment)
 
 
 _CONTROL_BYTES = bytes([0, *range(1, 9), 11, 12, *range(14, 32)])
@@ -407,7 +237,7 @@ def _article(
     title = _cut(
         html_to_text(str(entry.get("title", "") or ""), 8 * MAX_TITLE_CHARS), MAX_TITLE_CHARS
     )
-    summary_html = _absolute_links(sanitise_html(_summary(entry)), link)
+    summary_html = absolute_links(sanitise_html(_summary(entry)), link)
     published, refused = _date(entry, now)
     tags = tuple(
         dict.fromkeys(

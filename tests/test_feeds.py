@@ -12,8 +12,9 @@ import httpx
 
 from newsletter.client import _connect_problem
 from newsletter.config import FeedSource
-from newsletter.entries import html_to_text, parse_feed, sanitise_html
+from newsletter.entries import parse_feed
 from newsletter.feeds import FeedResult, FetchOptions, fetch_feeds
+from newsletter.markup import html_to_text, sanitise_html
 from newsletter.models import FeedState, Span, Validators
 from tests.conftest import FeedServer, Route, one_story_feed
 

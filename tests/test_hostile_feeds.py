@@ -335,7 +335,8 @@ def test_deeply_nested_html_is_bounded_in_time(tmp_path: Path) -> None:
         import resource, time
         resource.setrlimit(resource.RLIMIT_CPU, (60, 60))
         from pathlib import Path
-        from newsletter.entries import parse_feed, sanitise_html
+        from newsletter.entries import parse_feed
+        from newsletter.markup import sanitise_html
         data = Path({str(feed)!r}).read_bytes()
         parsed = parse_feed(data, feed_name="f", location="https://example.org/feed")
         assert len(parsed.articles) == 1 and parsed.problem is None
