@@ -43,18 +43,12 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT = frozenset({301, 308})
 
 
-_LIMITS = FetchLimits()
-
-
 @dataclass(frozen=True, slots=True)
 class FetchOptions:
-    """The knobs of a fetch: the limits in newsletter.toml's [fetch], and the rest."""
+    """The knobs of a fetch: the settings' [fetch] limits, and the rest (which newsletter.toml
+    does not expose: tests and benchmarks set them)."""
 
-    concurrency: int = _LIMITS.concurrency
-    per_host: int = _LIMITS.per_host
-    connect_timeout: float = _LIMITS.connect_timeout
-    read_timeout: float = _LIMITS.read_timeout
-    deadline: float = _LIMITS.deadline
+    limits: FetchLimits = field(default_factory=FetchLimits)
     attempts: int = 3
     backoff: float = 1.0  # seconds before the first retry; doubles each time
     max_retry_after: float = 60.0  # a server asking for a longer wait fails the feed for now
@@ -65,13 +59,7 @@ class FetchOptions:
     @classmethod
     def of(cls, limits: FetchLimits) -> FetchOptions:
         """The default options with the settings' limits."""
-        return cls(
-            concurrency=limits.concurrency,
-            per_host=limits.per_host,
-            connect_timeout=limits.connect_timeout,
-            read_timeout=limits.read_timeout,
-            deadline=limits.deadline,
-        )
+        return cls(limits=limits)
 
 
 class FetchFailed(Exception):
@@ -283,7 +271,7 @@ class Fetcher:
 
     def __init__(self, options: FetchOptions) -> None:
         self.options = options
-        self.total = asyncio.Semaphore(options.concurrency)
+        self.total = asyncio.Semaphore(options.limits.concurrency)
         self.clients: dict[str, tuple[httpx.AsyncClient, asyncio.Semaphore]] = {}
         self._tls: ssl.SSLContext | None = None
 
@@ -300,12 +288,12 @@ class Fetcher:
                     self._tls = ssl.create_default_context(cafile=certifi.where())
                 tls = self._tls
             limits = httpx.Limits(
-                max_connections=self.options.per_host,
-                max_keepalive_connections=self.options.per_host,
+                max_connections=self.options.limits.per_host,
+                max_keepalive_connections=self.options.limits.per_host,
             )
             client = httpx.AsyncClient(
                 timeout=httpx.Timeout(
-                    self.options.read_timeout, connect=self.options.connect_timeout
+                    self.options.limits.read_timeout, connect=self.options.limits.connect_timeout
                 ),
                 limits=limits,
                 headers={
@@ -317,7 +305,7 @@ class Fetcher:
                 verify=tls,
                 event_hooks={"response": [_vet_redirect]},
             )
-            known = self.clients[host] = (client, asyncio.Semaphore(self.options.per_host))
+            known = self.clients[host] = (client, asyncio.Semaphore(self.options.limits.per_host))
         return known
 
     async def aclose(self) -> None:
@@ -372,7 +360,8 @@ class Fetcher:
 
     def _too_slow(self) -> str:
         return (
-            f"the server took more than {self.options.deadline:g} s to send the feed; gave up "
+            f"the server took more than {self.options.limits.deadline:g} s to send the feed; "
+            "gave up "
             "(a longer [fetch] deadline in newsletter.toml waits longer)"
         )
 
@@ -440,7 +429,7 @@ class Fetcher:
         permanent = True
         current = url
         attempts = 0
-        clock = _Clock(self.options.deadline)
+        clock = _Clock(self.options.limits.deadline)
         for _ in range(self.options.max_redirects + 1):
             response, body, tries = await self._with_retries(current, headers, clock)
             attempts += tries

@@ -17,41 +17,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from newsletter._toml import KeySpans, load_toml, locate_keys
 from newsletter.errors import Problem, ProblemsError
-from newsletter.models import Author, Span
+from newsletter.models import Author, FeedSource, FetchLimits
 from newsletter.options import Entry, Invalid, Option, Section, did_you_mean, walk
+
+# FeedSource and FetchLimits live with the other seam types; importing them from here works too.
+__all__ = ["DAYS", "FeedSource", "FetchLimits", "Settings", "find_config", "load_settings"]
 
 CONFIG_NAME = "newsletter.toml"
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FEED_NAME = "a short feed name (a-z, 0-9, '-', '_')"
 _FEED_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
-
-
-@dataclass(frozen=True, slots=True)
-class FeedSource:
-    """A feed to read: a short unique name and an http(s) URL or a local file."""
-
-    name: str
-    url: str
-    span: Span
-
-    @property
-    def is_remote(self) -> bool:
-        """True for http(s) feeds, False for files on disk (the offline demo)."""
-        return self.url.startswith(("http://", "https://"))
-
-
-@dataclass(frozen=True, slots=True)
-class FetchLimits:
-    """How hard `newsletter fetch` may press on servers, and how long it waits for them."""
-
-    per_host: int = 8  # requests at once to one server: a browser makes 6, Scrapy 8
-    concurrency: int = 256  # requests at once in all
-    connect_timeout: float = 10.0  # seconds
-    read_timeout: float = 20.0  # seconds
-    # A whole feed's time, redirects and retries included, once its first request is sent:
-    # a server that drips a byte every few seconds never trips the read timeout.
-    deadline: float = 60.0  # seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +262,7 @@ def find_config(explicit: Path | None, cwd: Path | None = None) -> Path:
 def load_settings(path: Path) -> Settings:
     """Read and validate a settings file; raise `ProblemsError` listing every mistake."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # Notepad starts files with a BOM
     except FileNotFoundError:
         raise ProblemsError(
             [

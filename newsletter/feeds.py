@@ -13,35 +13,16 @@ import asyncio
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from newsletter.client import Fetcher, FetchFailed, FetchOptions, http_problem
-from newsletter.config import FeedSource
-from newsletter.models import Article, FeedState, ParsedFeed, Validators
+from newsletter.models import FeedResult, FeedSource, FeedState, ParsedFeed, Validators
 from newsletter.untrusted import clean_text
 
 __all__ = ["FeedResult", "FetchOptions", "fetch_feeds", "health_notes", "run_fetch"]
-
-
-@dataclass(frozen=True, slots=True)
-class FeedResult:
-    """The outcome of reading one feed: its articles, or a problem in plain words."""
-
-    source: FeedSource
-    articles: tuple[Article, ...]
-    status: int | None  # the final HTTP status; None for local files and network failures
-    not_modified: bool
-    validators: Validators
-    elapsed: float
-    problem: str | None = None
-    skipped: tuple[str, ...] = ()  # entries that yielded no article, with the reason
-    notes: tuple[str, ...] = ()  # worth knowing, not failures (a permanent move, no dates)
-    moved_to: str | None = None  # the new address after a permanent redirect
-    attempts: int = 1
-    debug: str | None = None  # the traceback of a bug met while reading it, for --debug
 
 
 def _parse(

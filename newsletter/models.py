@@ -104,6 +104,51 @@ class ParsedFeed:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedSource:
+    """A feed to read: a short unique name and an http(s) URL or a local file."""
+
+    name: str
+    url: str
+    span: Span
+
+    @property
+    def is_remote(self) -> bool:
+        """True for http(s) feeds, False for files on disk (the offline demo)."""
+        return self.url.startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    """How hard `newsletter fetch` may press on servers, and how long it waits for them."""
+
+    per_host: int = 8  # requests at once to one server: a browser makes 6, Scrapy 8
+    concurrency: int = 256  # requests at once in all
+    connect_timeout: float = 10.0  # seconds
+    read_timeout: float = 20.0  # seconds
+    # A whole feed's time, redirects and retries included, once its first request is sent:
+    # a server that drips a byte every few seconds never trips the read timeout.
+    deadline: float = 60.0  # seconds
+
+
+@dataclass(frozen=True, slots=True)
+class FeedResult:
+    """The outcome of reading one feed: its articles, or a problem in plain words."""
+
+    source: FeedSource
+    articles: tuple[Article, ...]
+    status: int | None  # the final HTTP status; None for local files and network failures
+    not_modified: bool
+    validators: Validators
+    elapsed: float
+    problem: str | None = None
+    skipped: tuple[str, ...] = ()  # entries that yielded no article, with the reason
+    notes: tuple[str, ...] = ()  # worth knowing, not failures (a permanent move, no dates)
+    moved_to: str | None = None  # the new address after a permanent redirect
+    attempts: int = 1
+    debug: str | None = None  # the traceback of a bug met while reading it, for --debug
+
+
+@dataclass(frozen=True, slots=True)
 class Author:
     """The person an issue is written by, with their role for the author line."""
 

@@ -166,11 +166,15 @@ class FetchWorkers:
         options = replace(options or self.options, workers=self.options.workers)
         if len(self.workers) < 2 or len(sources) < MIN_FEEDS:
             return run_fetch(sources, states, on_done, options)
-        dealt, per_host = shares(sources, states, len(self.workers), options.per_host)
+        limits = options.limits
+        dealt, per_host = shares(sources, states, len(self.workers), limits.per_host)
         share_options = replace(
             options,
-            per_host=per_host,
-            concurrency=max(1, options.concurrency // len(self.workers)),
+            limits=replace(
+                limits,
+                per_host=per_host,
+                concurrency=max(1, limits.concurrency // len(self.workers)),
+            ),
         )
         pending: dict[Connection, list[FeedSource]] = {}
         orphans: list[FeedSource] = []

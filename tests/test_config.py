@@ -339,3 +339,9 @@ def test_a_key_above_its_table_says_where_it_belongs(tmp_path: Path) -> None:
     assert (
         "  hint: timezone is a key of [newsletter]: write it below the [newsletter] line" in report
     )
+
+
+def test_a_settings_file_saved_with_a_byte_order_mark_reads(tmp_path: Path) -> None:
+    path = tmp_path / "newsletter.toml"
+    path.write_bytes(b'\xef\xbb\xbf[newsletter]\nname = "B"\nfrom = "b@example.org"\n')
+    assert load_settings(path).name == "B"

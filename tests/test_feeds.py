@@ -15,7 +15,7 @@ from newsletter.config import FeedSource
 from newsletter.entries import parse_feed
 from newsletter.feeds import FeedResult, FetchOptions, fetch_feeds
 from newsletter.markup import html_to_text, sanitise_html
-from newsletter.models import FeedState, Span, Validators
+from newsletter.models import FeedState, FetchLimits, Span, Validators
 from tests.conftest import FeedServer, Route, one_story_feed
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
@@ -40,7 +40,7 @@ UNDATED = b"""<?xml version="1.0" encoding="utf-8"?>
 <item><title>Two</title><link>https://example.org/u/2</link></item>
 </channel></rss>"""
 
-FAST = FetchOptions(backoff=0.05, read_timeout=1.0, connect_timeout=1.0, workers=1)
+FAST = FetchOptions(FetchLimits(read_timeout=1.0, connect_timeout=1.0), backoff=0.05, workers=1)
 
 
 def _source(server: FeedServer, path: str, name: str = "feed") -> FeedSource:
@@ -295,7 +295,7 @@ def test_a_feed_waiting_for_its_busy_host_does_not_hold_up_other_hosts(
     quick = FeedSource(
         "quick", feed_server.url("/quick").replace("127.0.0.1", "localhost"), slow[0].span
     )
-    options = FetchOptions(concurrency=2, per_host=1, workers=1)
+    options = FetchOptions(FetchLimits(concurrency=2, per_host=1), workers=1)
     *_, result = _fetch(*slow, quick, options=options)
     assert result.articles[0].title == "Quick"
     assert result.elapsed < 0.4  # not queued behind the first slow feed

@@ -30,11 +30,11 @@ from newsletter import feeds as feeds_module
 from newsletter.config import FeedSource
 from newsletter.entries import parse_feed
 from newsletter.feeds import FeedResult, FetchOptions, fetch_feeds
-from newsletter.models import Span, Validators
+from newsletter.models import FetchLimits, Span, Validators
 from newsletter.store import Store
 from tests.conftest import FeedServer, Route, run
 
-FAST = FetchOptions(backoff=0.05, read_timeout=1.0, connect_timeout=1.0, workers=1)
+FAST = FetchOptions(FetchLimits(read_timeout=1.0, connect_timeout=1.0), backoff=0.05, workers=1)
 NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
 
 
@@ -299,7 +299,9 @@ def test_a_server_that_drips_bytes_is_given_up_at_the_deadline(feed_server: Feed
     feed_server.routes["/ok"] = Route(HEALTHY)
     feed_server.routes["/body"] = Route(HEALTHY, drip=0.2)
     feed_server.routes["/head"] = Route(HEALTHY, drip=0.2, drip_headers=True)
-    options = FetchOptions(read_timeout=1.0, connect_timeout=1.0, deadline=1.5, workers=1)
+    options = FetchOptions(
+        FetchLimits(read_timeout=1.0, connect_timeout=1.0, deadline=1.5), workers=1
+    )
     started = time.monotonic()
     results = _fetch(
         _source(feed_server, "/body", "body"),

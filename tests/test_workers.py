@@ -9,11 +9,11 @@ from pathlib import Path
 
 from newsletter.config import FeedSource
 from newsletter.feeds import FeedResult, FetchOptions, run_fetch
-from newsletter.models import Span
+from newsletter.models import FetchLimits, Span
 from newsletter.workers import MIN_FEEDS, FetchWorkers, shares
 from tests.conftest import FeedServer, Route, one_story_feed
 
-OPTIONS = FetchOptions(workers=2, backoff=0.05, read_timeout=2.0, connect_timeout=2.0)
+OPTIONS = FetchOptions(FetchLimits(read_timeout=2.0, connect_timeout=2.0), workers=2, backoff=0.05)
 
 
 def _sources(server: FeedServer, count: int) -> tuple[FeedSource, ...]:
