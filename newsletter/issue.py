@@ -9,7 +9,6 @@ the result so `check` can print them.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from newsletter.models import (
     Span,
     issue_slug,
 )
+from newsletter.suggest import did_you_mean
 from newsletter.untrusted import clean_text
 from newsletter.urls import article_id
 from newsletter.week import FIRST_DAY, LAST_DAY, is_supported_day, local_time, week_bounds
@@ -176,10 +176,10 @@ class _Reader:
             name = name_node.value
             where = f"{key}.{name}" if key else name
             if name not in allowed:
-                close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-                hint = f"did you mean '{close[0]}'? " if close else ""
+                close = did_you_mean(name, allowed)
+                hint = f"did you mean '{close}'? " if close else ""
                 if close:
-                    self._suggested.add((node.span, close[0]))
+                    self._suggested.add((node.span, close))
                 self.error(
                     name_node,
                     key or name,
@@ -487,8 +487,8 @@ class _Reader:
             key = node.value.strip()
             if key in authors:
                 return authors[key]
-            close = difflib.get_close_matches(key, list(authors), n=1)
-            mean = f"did you mean '{close[0]}'? " if close else ""
+            close = did_you_mean(key, authors)
+            mean = f"did you mean '{close}'? " if close else ""
             self.error(
                 node,
                 "author",
@@ -610,8 +610,8 @@ class _Reader:
             or "list"
         )
         if layout not in LAYOUTS:
-            close = difflib.get_close_matches(layout, LAYOUTS, n=1)
-            mean = f"did you mean '{close[0]}'? " if close else ""
+            close = did_you_mean(layout, LAYOUTS)
+            mean = f"did you mean '{close}'? " if close else ""
             self.error(
                 fields["layout"],
                 f"{key}.layout",
@@ -855,10 +855,10 @@ class _Reader:
         if "://" in ref:
             wanted = article_id(ref)
             urls = {a.url: a for a in self._all}
-            close = difflib.get_close_matches(ref, list(urls), n=1, cutoff=0.7)
+            close = did_you_mean(ref, urls, cutoff=0.7)
             if close:
                 return (
-                    f'did you mean {close[0]} ("{urls[close[0]].title}")? '
+                    f'did you mean {close} ("{urls[close].title}")? '
                     "`newsletter articles` lists them."
                 )
             return (
@@ -866,11 +866,10 @@ class _Reader:
                 "`newsletter articles --search WORD` finds one"
             )
         by_id = {a.id: a for a in self._all}
-        close = difflib.get_close_matches(ref.lower(), list(by_id), n=1, cutoff=0.6)
+        close = did_you_mean(ref.lower(), by_id)
         if close:
             return (
-                f'did you mean {close[0]} ("{by_id[close[0]].title}")? '
-                "`newsletter articles` lists them."
+                f'did you mean {close} ("{by_id[close].title}")? `newsletter articles` lists them.'
             )
         return "`newsletter articles` lists the stored articles and their ids"
 

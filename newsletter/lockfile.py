@@ -23,7 +23,6 @@ goes into the email. So it is checked value by value, each problem at its line a
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Sequence
@@ -39,6 +38,7 @@ from newsletter._json import JSONRefused, load_json
 from newsletter._yaml import YMap, YNode, YScalar, YSeq
 from newsletter.errors import Problem, has_errors
 from newsletter.models import Article, Image, Span
+from newsletter.suggest import did_you_mean
 from newsletter.untrusted import clean_text, terminal_text
 from newsletter.urls import article_id, id_of_canonical
 
@@ -170,8 +170,8 @@ class _LockReader:
         for name_node, value in node.pairs:
             name = name_node.value
             if name not in allowed:
-                close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-                mean = f"did you mean '{close[0]}'? " if close else ""
+                close = did_you_mean(name, allowed)
+                mean = f"did you mean '{close}'? " if close else ""
                 self.error(
                     name_node,
                     key,
