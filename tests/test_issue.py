@@ -149,6 +149,17 @@ def test_draft_without_articles_says_to_fetch(newsroom: Path) -> None:
     assert "# No stored articles from 2026-11-21 to 2026-11-27: run `newsletter fetch`," in text
 
 
+def test_todo_is_a_placeholder_only_as_a_word(newsroom: Path, store: Store) -> None:
+    text = GOOD.replace("blurb: no", "blurb: TODOS los días, a pesar de todo.")
+    (newsroom / "issues" / "es.yaml").write_text(text, encoding="utf-8")
+    settings = load_settings(newsroom / "newsletter.toml")
+    checked = read_issue(Path("issues/es.yaml"), settings, store)
+    assert checked.issue.sections[0].items[0].body_md == "TODOS los días, a pesar de todo."
+    for placeholder in ("TODO", "(TODO a quote)", "Ask the desk, TODO.", "TODO-check"):
+        report = _problems(newsroom, store, GOOD.replace("blurb: no", f"blurb: {placeholder}"))
+        assert "error: sections[0].items[0].blurb: placeholder text left in" in report
+
+
 def test_yaml_1_1_words_stay_text(newsroom: Path, store: Store) -> None:
     text = GOOD.replace(
         "        blurb: no",
