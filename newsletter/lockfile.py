@@ -26,10 +26,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import nh3
@@ -38,6 +37,7 @@ from newsletter._json import JSONRefused, load_json
 from newsletter._yaml import YMap, YNode, YScalar, YSeq
 from newsletter.errors import Problem, has_errors
 from newsletter.models import Article, Image, Span
+from newsletter.records import ARTICLE_KEYS, IMAGE_KEYS, article_to_record
 from newsletter.suggest import did_you_mean
 from newsletter.untrusted import clean_text, terminal_text
 from newsletter.urls import article_id, id_of_canonical
@@ -52,21 +52,9 @@ EARLIEST_YEAR = 1900
 LATEST_YEAR = 2199
 
 _TOP = ("articles", "date", "issue", "version")
-_ARTICLE = (
-    "author",
-    "categories",
-    "date_is_guess",
-    "feed",
-    "id",
-    "image",
-    "lang",
-    "published",
-    "summary_html",
-    "summary_text",
-    "title",
-    "url",
-)
-_IMAGE = ("alt", "caption", "height", "url", "width")
+# The keys `records` writes, sorted as the file holds them and the hints list them.
+_ARTICLE = tuple(sorted(ARTICLE_KEYS))
+_IMAGE = tuple(sorted(IMAGE_KEYS))
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SIZE = re.compile(r"[1-9]\d{0,4}")
 _NUMBER = re.compile(r"[1-9]\d{0,5}")
@@ -91,13 +79,6 @@ def lock_path(issue_path: Path) -> Path:
     return issue_path.with_name(issue_path.stem + ".lock.json")
 
 
-def _article_to_json(article: Article) -> dict[str, Any]:
-    data = asdict(article)
-    data["published"] = article.published.isoformat() if article.published else None
-    data["categories"] = list(article.categories)
-    return data
-
-
 def lock_text(number: int, day: date, articles: tuple[Article, ...]) -> str:
     """The lock file's text for an issue: stable key order, one article per entry."""
     unique = {article.id: article for article in articles}
@@ -105,7 +86,7 @@ def lock_text(number: int, day: date, articles: tuple[Article, ...]) -> str:
         "version": VERSION,
         "issue": number,
         "date": day.isoformat(),
-        "articles": [_article_to_json(article) for article in unique.values()],
+        "articles": [article_to_record(article) for article in unique.values()],
     }
     return json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
