@@ -530,8 +530,7 @@ def build(
     # Imported here: the renderer (premailer, lxml, cssutils) costs 0.2 s to import, which
     # every other command, `fetch` above all, should not pay.
     from newsletter.deliver.build import write_build
-    from newsletter.issue import read_issue
-    from newsletter.lockfile import lock_path, lock_text
+    from newsletter.issue import lock_path, lock_text, read_issue
     from newsletter.render import render_issue
     from newsletter.render.checks import check_html
 

@@ -27,8 +27,8 @@ from newsletter._yaml import (
 )
 from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError, has_errors
+from newsletter.issue.lockfile import Lock, earlier_uses, lock_path, lock_text, read_lock
 from newsletter.labels import LABEL_KEYS, label_placeholder_problem
-from newsletter.lockfile import Lock, earlier_uses, lock_path, read_lock
 from newsletter.models import (
     Article,
     Author,
@@ -44,6 +44,19 @@ from newsletter.suggest import did_you_mean
 from newsletter.untrusted import clean_text
 from newsletter.urls import article_id
 from newsletter.week import FIRST_DAY, LAST_DAY, is_supported_day, local_time, week_bounds
+
+__all__ = [
+    "MAX_ISSUE_BYTES",
+    "ArticleSource",
+    "CheckedIssue",
+    "Lock",
+    "draft_issue",
+    "lock_path",
+    "lock_text",
+    "next_number",
+    "read_issue",
+    "read_lock",
+]
 
 LAYOUTS = ("feature", "list")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
