@@ -18,7 +18,6 @@ from typing import Protocol
 
 from newsletter._yaml import (
     SECOND_DOCUMENT,
-    YMap,
     YNode,
     YScalar,
     YSeq,
@@ -28,6 +27,7 @@ from newsletter._yaml import (
 from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError, has_errors
 from newsletter.issue.lockfile import Lock, earlier_uses, lock_path, lock_text, read_lock
+from newsletter.issue.schema import CONTROL, YamlReader
 from newsletter.labels import LABEL_KEYS, label_placeholder_problem
 from newsletter.models import (
     Article,
@@ -43,7 +43,7 @@ from newsletter.models import (
 from newsletter.suggest import did_you_mean
 from newsletter.untrusted import clean_text
 from newsletter.urls import article_id
-from newsletter.week import FIRST_DAY, LAST_DAY, is_supported_day, local_time, week_bounds
+from newsletter.week import local_time, week_bounds
 
 __all__ = [
     "MAX_ISSUE_BYTES",
@@ -59,7 +59,6 @@ __all__ = [
 ]
 
 LAYOUTS = ("feature", "list")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 # The word the draft marks its placeholders with, as a word: "TODOS los días" is Spanish.
 _PLACEHOLDER = re.compile(r"\bTODO\b")
@@ -67,11 +66,6 @@ _PLACEHOLDER = re.compile(r"\bTODO\b")
 # of the slowest Markdown known (a body of nothing but `![`, slow in markdown-it) 15 s; at
 # 1 MB the same took 6 s and 64 s.
 MAX_ISSUE_BYTES = 256 * 1024
-# The characters YAML refuses to read in a file, which its double-quoted escapes ("\x01")
-# can still produce: MRML refuses the C0 controls and U+FFFE/U+FFFF, and an editor sees none.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
-# What Python's str.splitlines (and so the email headers) treat as the end of a line.
-_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 # Link targets in Markdown: [text](target, <scheme:autolink>, and a reference definition
 # "[label]: target" at the start of a line. Written to run in linear time: an autolink
 # stops at the next "<", a label at the next bracket.
@@ -127,7 +121,7 @@ class CheckedIssue:
     warnings: tuple[Problem, ...]
 
 
-class _Reader:
+class _Reader(YamlReader):
     """Walks the node tree once, collecting problems instead of stopping at the first."""
 
     def __init__(
@@ -139,78 +133,13 @@ class _Reader:
         locked: dict[str, Article],
         broken: frozenset[str] = frozenset(),
     ) -> None:
-        self.path = path
-        self.lines = text.splitlines()
+        super().__init__(path, text)
         self.settings = settings
         self.articles = articles
         self.locked = locked
         self.broken = broken  # ids whose entry in the lock file has errors (reported there)
         self._earlier: dict[str, tuple[int, date]] | None = None
-        self.problems: list[Problem] = []
         self._all: list[Article] | None = None
-        # (mapping, key) pairs already reported as "did you mean KEY?": not also "missing KEY".
-        self._suggested: set[tuple[Span, str]] = set()
-
-    # -- reporting ---------------------------------------------------------------------------
-
-    def error(self, node: YNode | YScalar | Span, key: str, message: str, hint: str = "") -> None:
-        span = node if isinstance(node, Span) else node.span
-        self.problems.append(Problem(message, span=span, key=key, hint=hint))
-
-    def warn(self, node: YNode | Span, key: str, message: str, hint: str = "") -> None:
-        span = node if isinstance(node, Span) else node.span
-        self.problems.append(Problem(message, span=span, key=key, hint=hint, severity="warning"))
-
-    @staticmethod
-    def _kind(node: YNode) -> str:
-        if isinstance(node, YMap):
-            return "a mapping"
-        if isinstance(node, YSeq):
-            return "a list"
-        if node.is_null:
-            return "nothing"
-        return f"'{node.value}'" if len(node.value) <= 40 else f"'{node.value[:37]}...'"
-
-    # -- shapes ------------------------------------------------------------------------------
-
-    def fields(
-        self, node: YNode, key: str, allowed: Sequence[str], what: str
-    ) -> dict[str, YNode] | None:
-        """A mapping's values by key; unknown and repeated keys are reported."""
-        if not isinstance(node, YMap):
-            self.error(
-                node,
-                key,
-                f"expected {what} (a mapping of keys), found {self._kind(node)}",
-                hint=f"{what} has the keys: {', '.join(allowed)}",
-            )
-            return None
-        out: dict[str, YNode] = {}
-        for name_node, value in node.pairs:
-            name = name_node.value
-            where = f"{key}.{name}" if key else name
-            if name not in allowed:
-                close = did_you_mean(name, allowed)
-                hint = f"did you mean '{close}'? " if close else ""
-                if close:
-                    self._suggested.add((node.span, close))
-                self.error(
-                    name_node,
-                    key or name,
-                    f"unknown key '{name}'",
-                    hint=f"{hint}{what} has the keys: {', '.join(allowed)}",
-                )
-                continue
-            if name in out:
-                self.error(
-                    name_node,
-                    where,
-                    f"'{name}' is given twice",
-                    hint="keep one of them; a later one would silently win",
-                )
-                continue
-            out[name] = value
-        return out
 
     def text(
         self,
@@ -220,58 +149,21 @@ class _Reader:
         *,
         required: bool,
         hint: str = "",
-        markdown: bool = False,
         one_line: bool = False,
+        markdown: bool = False,
     ) -> str | None:
-        """A string value; `required` reports a missing or empty one. A `one_line` value
-        (a headline, a label) loses the newline a block scalar ends with and may not have
-        another; no value may have a control character."""
-        if node is None:
-            name = key.rsplit(".", 1)[-1]
-            if required and parent is not None and (parent.span, name) not in self._suggested:
-                self.error(
-                    parent, key, f"missing required key '{key.rsplit('.', 1)[-1]}'", hint=hint
-                )
-            return None
-        if not isinstance(node, YScalar):
-            self.error(
-                node,
-                key,
-                f"expected text, found {self._kind(node)}",
-                hint="if the text contains ': ' or starts with '-', put it in quotes",
-            )
-            return None
-        if node.is_null or not node.value.strip():
-            if required:
-                self.error(node, key, "expected text, found nothing", hint=hint)
-            return None
-        value = node.value.strip() if not node.quoted else node.value
-        if one_line:
-            value = value.rstrip("\n")
-        control = _CONTROL.search(value)
-        if control:
-            self.error(
-                node,
-                key,
-                f"a control character ({_codepoint(control.group())}) is not allowed in an "
-                "issue file",
-                hint="remove the escape that makes it (such as \\x01 or \\u0001) from the "
-                "quoted text",
-            )
-        elif one_line and (line_break := _LINE_BREAK.search(value)):
-            self.error(
-                node,
-                key,
-                f"expected one line of text, found a line break ({_codepoint(line_break.group())})",
-                hint="write it on one line, with no '|' block and no escape such as \\n in quotes",
-            )
+        """A string value, as `YamlReader.text` reads it; Markdown (`markdown`) may link
+        only where an email can, and no value may keep the draft's placeholder."""
+        value = super().text(node, key, parent, required=required, hint=hint, one_line=one_line)
+        if value is None or not isinstance(node, YScalar):
+            return value
         if markdown:
             self.check_links(node, key)
         if _PLACEHOLDER.search(node.value):
             self.error(
                 node,
                 key,
-                f"placeholder text left in: {self._kind(node)}",
+                f"placeholder text left in: {self.kind(node)}",
                 hint="replace the TODO text with your own words",
             )
         return value
@@ -312,89 +204,6 @@ class _Reader:
                 f"a link to '{target}': only http(s) and mailto links work in an email",
                 hint="write the full address, e.g. https://example.org/story",
             )
-
-    def locate(self, node: YScalar, needle: str) -> Span:
-        """Where `needle` appears inside a scalar (block scalars start on the next line)."""
-        for number in range(node.span.line, min(len(self.lines), node.span.line + 400) + 1):
-            line = self.lines[number - 1]
-            start = node.span.column - 1 if number == node.span.line else 0
-            column = line.find(needle, start)
-            if column >= 0:
-                return Span(self.path, number, column + 1, max(1, len(needle)))
-        return node.span
-
-    def integer(self, node: YNode | None, key: str, parent: YNode) -> int | None:
-        if node is None:
-            self.error(parent, key, f"missing required key '{key}'", hint="e.g. number: 42")
-            return None
-        if not isinstance(node, YScalar) or not re.fullmatch(r"\d{1,6}", node.value.strip()):
-            self.error(
-                node,
-                key,
-                f"expected a whole number, found {self._kind(node)}",
-                hint="the issue's number in the series, e.g. number: 42",
-            )
-            return None
-        value = int(node.value)
-        if value < 1:
-            self.error(
-                node,
-                key,
-                "expected a number of 1 or more, found 0",
-                hint="issues are numbered from 1",
-            )
-            return None
-        return value
-
-    def day(self, node: YNode | None, key: str, parent: YNode) -> date | None:
-        if node is None:
-            self.error(
-                parent,
-                key,
-                "missing required key 'date'",
-                hint="the send date, e.g. date: 2026-11-27",
-            )
-            return None
-        raw = node.value.strip() if isinstance(node, YScalar) else ""
-        if isinstance(node, YScalar) and _DATE.match(raw):
-            try:
-                day = date.fromisoformat(raw)
-            except ValueError:
-                self.error(
-                    node,
-                    key,
-                    f"no such day: '{raw}'",
-                    hint="check the month and the day of the month",
-                )
-                return None
-            if not is_supported_day(day):
-                self.error(
-                    node,
-                    key,
-                    f"the date {raw} is outside the years {FIRST_DAY.year} to {LAST_DAY.year}",
-                    hint=f"the send date, e.g. 2026-11-27; issue dates run from {FIRST_DAY} "
-                    f"to {LAST_DAY}",
-                )
-                return None
-            return day
-        guess = ""
-        match = re.fullmatch(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})", raw)
-        if match:
-            d, m, y = (int(g) for g in match.groups())
-            if m > 12 >= d:
-                d, m = m, d
-            try:
-                guess = f"; did you mean {date(y, m, d).isoformat()}?"
-            except ValueError:
-                guess = ""
-        found = self._kind(node) if isinstance(node, YMap | YSeq) else f"'{raw}'"
-        self.error(
-            node,
-            key,
-            f"expected a date as YYYY-MM-DD, found {found}",
-            hint=f"write the year first, e.g. 2026-11-27{guess}",
-        )
-        return None
 
     # -- the issue ---------------------------------------------------------------------------
 
@@ -548,22 +357,11 @@ class _Reader:
                 hint="add alt: describing the picture for readers who cannot see it",
             )
         caption = self.text(fields.get("caption"), f"{key}.caption", node, required=False) or ""
-        sizes: list[int | None] = []
-        for dim in ("width", "height"):
-            raw = fields.get(dim)
-            if raw is None:
-                sizes.append(None)
-            elif isinstance(raw, YScalar) and re.fullmatch(r"\d{1,5}", raw.value.strip()):
-                sizes.append(int(raw.value))
-            else:
-                self.error(
-                    raw,
-                    f"{key}.{dim}",
-                    f"expected a size in pixels, found {self._kind(raw)}",
-                    hint=f"e.g. {dim}: 1200",
-                )
-                sizes.append(None)
-        return Image(url, alt, caption, sizes[0], sizes[1]) if url else None
+        width, height = (
+            self.size(fields[dim], f"{key}.{dim}", dim) if dim in fields else None
+            for dim in ("width", "height")
+        )
+        return Image(url, alt, caption, width, height) if url else None
 
     def labels(self, node: YNode | None) -> tuple[tuple[str, str], ...]:
         if node is None:
@@ -594,11 +392,11 @@ class _Reader:
             )
             return None
         if not isinstance(node, YSeq) or not node.items:
-            self.error(
+            self.expected(
                 node,
                 "sections",
-                f"expected a list of sections, found {self._kind(node)}",
-                hint="each section starts with '- heading:' or '- layout:'",
+                "a list of sections",
+                "each section starts with '- heading:' or '- layout:'",
             )
             return None
         seen: dict[str, str] = {}
@@ -643,11 +441,8 @@ class _Reader:
             )
             return None
         if not isinstance(items_node, YSeq):
-            self.error(
-                items_node,
-                f"{key}.items",
-                f"expected a list of items, found {self._kind(items_node)}",
-                hint="start each item with '- '",
+            self.expected(
+                items_node, f"{key}.items", "a list of items", "start each item with '- '"
             )
             return None
         items = []
@@ -766,11 +561,11 @@ class _Reader:
         if node is None:
             return ()
         if not isinstance(node, YSeq):
-            self.error(
+            self.expected(
                 node,
                 key,
-                f"expected a list of notes, found {self._kind(node)}",
-                hint="each note is '- label: Why It's Important' with 'text: ...'",
+                "a list of notes",
+                "each note is '- label: Why It's Important' with 'text: ...'",
             )
             return None
         notes = []
@@ -802,11 +597,11 @@ class _Reader:
         self, node: YNode, key: str, day: date | None, seen: dict[str, str]
     ) -> Article | None:
         if not isinstance(node, YScalar) or node.is_null:
-            self.error(
+            self.expected(
                 node,
                 key,
-                f"expected an article id or URL, found {self._kind(node)}",
-                hint="`newsletter articles` lists the stored articles and their ids",
+                "an article id or URL",
+                "`newsletter articles` lists the stored articles and their ids",
             )
             return None
         ref = node.value.strip()
@@ -997,13 +792,13 @@ def _load_past_syntax_errors(path: Path, text: str) -> tuple[YNode | None, list[
     lines = []
     # Lines as the problem formatter numbers them: form feeds and the like end a line here.
     for number, line in enumerate(text.splitlines(keepends=True), start=1):
-        control = _CONTROL.search(line)
+        control = CONTROL.search(line)
         if control:
             where = Span(path, number, control.start() + 1)
             syntax.append(control_character_problem(path, where, control.group()))
             skipped.add(number)
             # A printable stand-in keeps the line's YAML (a key, a quoted value) readable.
-            line = _CONTROL.sub("\ufffd", line)
+            line = CONTROL.sub("\ufffd", line)
         lines.append((line.splitlines() or [""])[0])
     for _ in range(10):
         root, problems = load_yaml(path, "\n".join(lines) + "\n")
@@ -1023,10 +818,6 @@ def _load_past_syntax_errors(path: Path, text: str) -> tuple[YNode | None, list[
         skipped.add(span.line)
         lines[span.line - 1] = ""  # blank, not removed: every other line keeps its number
     return None, syntax, skipped
-
-
-def _codepoint(char: str) -> str:
-    return f"U+{ord(char):04X}"
 
 
 def _changed_fields(old: Article, new: Article) -> list[str]:

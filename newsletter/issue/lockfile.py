@@ -36,9 +36,9 @@ import nh3
 from newsletter._json import JSONRefused, load_json
 from newsletter._yaml import YMap, YNode, YScalar, YSeq
 from newsletter.errors import Problem, has_errors
+from newsletter.issue.schema import SchemaReader
 from newsletter.models import Article, Image, Span
 from newsletter.records import ARTICLE_KEYS, IMAGE_KEYS, article_to_record
-from newsletter.suggest import did_you_mean
 from newsletter.untrusted import clean_text, terminal_text
 from newsletter.urls import article_id, id_of_canonical
 
@@ -109,69 +109,33 @@ def _kind(node: YNode) -> str:
     return f"the number {node.value}"
 
 
-class _LockReader:
+class _LockReader(SchemaReader):
     """Walks a lock file's nodes once, collecting every problem instead of stopping."""
 
+    MAPPING = "an object"
+
     def __init__(self, path: Path) -> None:
-        self.path = path
+        super().__init__(path)
         issue = path.with_name(path.name.removesuffix(".lock.json") + ".yaml")
         self.refresh = f"or use the store's version: newsletter build --refresh {issue}"
-        self.problems: list[Problem] = []
         self.ids: dict[str, str] = {}  # article id -> where it was first recorded
         self.broken: set[str] = set()  # ids of articles left out for an error
 
-    def error(self, node: YNode | Span, key: str, message: str, hint: str) -> None:
-        span = node if isinstance(node, Span) else node.span
-        self.problems.append(Problem(message, span=span, key=key, hint=hint))
+    def kind(self, node: YNode) -> str:
+        """What a JSON value is, for "found ...": an object, the text '...', the number 7."""
+        return _kind(node)
 
-    def warn(self, node: YNode, key: str, message: str, hint: str) -> None:
-        self.problems.append(
-            Problem(message, span=node.span, key=key, hint=hint, severity="warning")
-        )
+    def quote(self, text: str) -> str:
+        """A key's name, quoted for a message: short, and harmless in a terminal."""
+        return _shown(text)
 
-    def errors(self) -> int:
-        return sum(1 for problem in self.problems if problem.severity == "error")
+    def shape_hint(self, what: str, allowed: Sequence[str]) -> str:
+        """The keys it has, and how to be rid of the problem without editing."""
+        return f"{super().shape_hint(what, allowed)}; {self.refresh}"
 
-    # -- shapes ------------------------------------------------------------------------------
-
-    def fields(
-        self, node: YNode, key: str, allowed: Sequence[str], what: str
-    ) -> dict[str, YNode] | None:
-        """An object's values by key; unknown and repeated keys are errors, because a value
-        under a misspelt or repeated key would silently not be the one the build uses."""
-        if not isinstance(node, YMap):
-            self.error(
-                node,
-                key,
-                f"expected {what} (an object), found {_kind(node)}",
-                hint=f"{what} has the keys: {', '.join(allowed)}; {self.refresh}",
-            )
-            return None
-        out: dict[str, YNode] = {}
-        for name_node, value in node.pairs:
-            name = name_node.value
-            if name not in allowed:
-                close = did_you_mean(name, allowed)
-                mean = f"did you mean '{close}'? " if close else ""
-                self.error(
-                    name_node,
-                    key,
-                    f"unknown key {_shown(name)}",
-                    hint=f"{mean}{what} has the keys: {', '.join(allowed)}",
-                )
-            elif name in out:
-                self.error(
-                    name_node,
-                    f"{key}.{name}" if key else name,
-                    f"'{name}' is given twice",
-                    hint="keep one of them; a later one would silently win",
-                )
-            else:
-                out[name] = value
-        return out
-
-    def missing(self, parent: YNode, key: str, hint: str) -> None:
-        self.error(parent, key, f"missing required key '{key.rsplit('.', 1)[-1]}'", hint)
+    def unknown_key_path(self, key: str, name: str) -> str:
+        """An unknown key is reported at the object's key path, none at the top."""
+        return key
 
     def text(
         self, node: YNode | None, key: str, parent: YNode, *, required: bool, nullable: bool
@@ -184,12 +148,7 @@ class _LockReader:
         if isinstance(node, YScalar) and node.is_null and nullable:
             return None
         if not isinstance(node, YScalar) or not node.quoted:
-            self.error(
-                node,
-                key,
-                f"expected text, found {_kind(node)}",
-                hint=f"write the text in double quotes, {self.refresh}",
-            )
+            self.expected(node, key, "text", f"write the text in double quotes, {self.refresh}")
             return None
         if required and not node.value.strip():
             self.error(node, key, "expected text, found nothing", f"write it back, {self.refresh}")
@@ -235,12 +194,7 @@ class _LockReader:
             return None
         example = '"2026-11-24T10:00:00+00:00"'
         if not isinstance(node, YScalar) or not node.quoted:
-            self.error(
-                node,
-                key,
-                f"expected a time as text, found {_kind(node)}",
-                hint=f"write it as {example}, {self.refresh}",
-            )
+            self.expected(node, key, "a time as text", f"write it as {example}, {self.refresh}")
             return None
         try:
             moment = datetime.fromisoformat(node.value)
@@ -276,11 +230,11 @@ class _LockReader:
             return None
         if isinstance(node, YScalar) and not node.quoted and _SIZE.fullmatch(node.value):
             return int(node.value)
-        self.error(
+        self.expected(
             node,
             key,
-            f"expected a size in pixels (a whole number from 1 to 99999), found {_kind(node)}",
-            hint=f"e.g. 1200, or null when it is not known; {self.refresh}",
+            "a size in pixels (a whole number from 1 to 99999)",
+            f"e.g. 1200, or null when it is not known; {self.refresh}",
         )
         return None
 
@@ -289,11 +243,8 @@ class _LockReader:
             return False
         if isinstance(node, YScalar) and not node.quoted and node.value in {"true", "false"}:
             return node.value == "true"
-        self.error(
-            node,
-            key,
-            f"expected true or false, found {_kind(node)}",
-            hint=f"write true or false without quotes, {self.refresh}",
+        self.expected(
+            node, key, "true or false", f"write true or false without quotes, {self.refresh}"
         )
         return False
 
@@ -301,11 +252,8 @@ class _LockReader:
         if node is None:
             return ()
         if not isinstance(node, YSeq):
-            self.error(
-                node,
-                key,
-                f"expected a list of texts, found {_kind(node)}",
-                hint=f'e.g. ["Economy", "Media"], {self.refresh}',
+            self.expected(
+                node, key, "a list of texts", f'e.g. ["Economy", "Media"], {self.refresh}'
             )
             return ()
         out = []
@@ -348,11 +296,8 @@ class _LockReader:
         if node is None:
             self.missing(root, "articles", f"delete the lock file, {self.refresh}")
         elif not isinstance(node, YSeq):
-            self.error(
-                node,
-                "articles",
-                f"expected a list of articles, found {_kind(node)}",
-                hint=f"delete the lock file, {self.refresh}",
+            self.expected(
+                node, "articles", "a list of articles", f"delete the lock file, {self.refresh}"
             )
         else:
             for index, child in enumerate(node.items):
@@ -367,11 +312,11 @@ class _LockReader:
             return None
         if isinstance(node, YScalar) and not node.quoted and _NUMBER.fullmatch(node.value):
             return int(node.value)
-        self.error(
+        self.expected(
             node,
             "issue",
-            f"expected the issue's number (a whole number, 1 or more), found {_kind(node)}",
-            hint=f"write the number in the issue file, e.g. 42, {self.refresh}",
+            "the issue's number (a whole number, 1 or more)",
+            f"write the number in the issue file, e.g. 42, {self.refresh}",
         )
         return None
 
@@ -384,11 +329,11 @@ class _LockReader:
                 return date.fromisoformat(node.value)
             except ValueError:
                 pass
-        self.error(
+        self.expected(
             node,
             "date",
-            f"expected a date as YYYY-MM-DD, found {_kind(node)}",
-            hint=f'write the date in the issue file, e.g. "2026-11-27", {self.refresh}',
+            "a date as YYYY-MM-DD",
+            f'write the date in the issue file, e.g. "2026-11-27", {self.refresh}',
         )
         return None
 
@@ -397,7 +342,7 @@ class _LockReader:
         fields = self.fields(node, key, _ARTICLE, "an article")
         if fields is None:
             return None
-        before = self.errors()
+        before = self.error_count()
         article_id_node = fields.get("id")
         ident = self.text(article_id_node, f"{key}.id", node, required=True, nullable=False)
         url = self.address(
@@ -437,7 +382,7 @@ class _LockReader:
                 )
             else:
                 self.ids[ident] = key
-        if self.errors() > before or ident is None or url is None:
+        if self.error_count() > before or ident is None or url is None:
             self.broken.update(i for i in (ident, url and article_id(url)) if i)
             return None
         return Article(
