@@ -10,7 +10,6 @@ the result so `check` can print them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,6 +25,7 @@ from newsletter._yaml import (
 )
 from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError, has_errors
+from newsletter.issue.draft import draft_issue, next_number
 from newsletter.issue.lockfile import Lock, earlier_uses, lock_path, lock_text, read_lock
 from newsletter.issue.schema import CONTROL, YamlReader
 from newsletter.labels import LABEL_KEYS, label_placeholder_problem
@@ -41,7 +41,6 @@ from newsletter.models import (
     issue_slug,
 )
 from newsletter.suggest import did_you_mean
-from newsletter.untrusted import clean_text
 from newsletter.urls import article_id
 from newsletter.week import local_time, week_bounds
 
@@ -823,93 +822,3 @@ def _load_past_syntax_errors(path: Path, text: str) -> tuple[YNode | None, list[
 def _changed_fields(old: Article, new: Article) -> list[str]:
     names = ("title", "url", "author", "image", "published", "summary_html", "categories", "lang")
     return [name for name in names if getattr(old, name) != getattr(new, name)] or ["details"]
-
-
-def next_number(folder: Path) -> int:
-    """One more than the highest `number:` among the issue files in `folder` (1 if none)."""
-    highest = 0
-    for path in folder.glob("*.yaml"):
-        try:
-            head = path.read_text(encoding="utf-8")[:2000]
-        except (OSError, UnicodeDecodeError):
-            continue
-        match = re.search(r"^number:\s*(\d+)\s*$", head, re.MULTILINE)
-        if match:
-            highest = max(highest, int(match.group(1)))
-    return highest + 1
-
-
-def draft_issue(
-    target: Path, day: date, number: int, settings: Settings, candidates: Sequence[Article]
-) -> str:
-    """The scaffold of a new issue in the house style: sections with placeholder text and the
-    week's articles as commented-out entries, grouped by feed, newest first; articles that an
-    earlier issue already featured say so."""
-    author = next(iter(settings.authors), "")
-    start, _ = week_bounds(day, settings.timezone)
-    earlier = earlier_uses(target.parent, day, lock_path(target))
-    lines = [
-        f"# {settings.name}, issue {number}: the week {start.date()} to {day}.",
-        "# Replace every TODO, uncomment the stories you want, then run:",
-        f"#   newsletter check {target}",
-        f"number: {number}",
-        f"date: {day}",
-        "lang: en",
-        "title: TODO The Key Issue As A News Sentence In Title Case",
-        "preheader: TODO One sentence on why the key issue matters, 15 to 35 words.",
-        f"author: {author or 'TODO'}",
-        "sections:",
-        "  - heading: The Key Issue",
-        "    layout: feature",
-        "    items:",
-        "      - body: |",
-        "          TODO The lede: what happened, where and when, in one or two sentences.",
-        "",
-        "          TODO A second short paragraph with a quote attributed to a named source.",
-        "        notes:",
-        "          - label: Why It's Important",
-        "            text: |",
-        "              TODO Context and analysis in two to five short paragraphs.",
-        "          - label: What's Next",
-        "            text: |",
-        "              TODO What to expect in the coming days.",
-        "        # article: ID   # optional: link the story this is based on",
-        "  - heading: What To Keep An Eye On",
-        "    layout: feature",
-        "    items:",
-        "      - body: |",
-        "          TODO A second, shorter topic.",
-        "        notes:",
-        "          - label: Why It's Important",
-        "            text: |",
-        "              TODO Why it deserves attention.",
-        "  - heading: Stories You Might Have Missed",
-        "    layout: list",
-        "    items:",
-    ]
-    by_feed: dict[str, list[Article]] = {}
-    for article in candidates:
-        by_feed.setdefault(article.feed, []).append(article)
-    if not by_feed:
-        lines.append(
-            f"      # No stored articles from {start.date()} to {day}: run `newsletter fetch`,"
-        )
-        lines.append("      # or see what the store holds with `newsletter articles --week DATE`.")
-    for feed in sorted(by_feed):
-        lines.append(f"      # --- {feed} ---")
-        ordered = sorted(by_feed[feed], key=lambda a: a.published or start, reverse=True)
-        for article in ordered:
-            when = local_time(article.published, settings.timezone) if article.published else ""
-            # One comment line whatever the store holds: YAML ends a comment at NEL and U+2028.
-            title = " ".join(clean_text(article.title).split())
-            used = ""
-            if article.id in earlier:
-                used = f"  (already in issue {earlier[article.id][0]})"
-            lines.append(f"      # - article: {article.id}   # {when}  {title}{used}")
-            lines.append("      #   blurb: TODO One or two sentences in your own words.")
-    lines += [
-        "signoff: |",
-        "  TODO A line inviting questions, comments and tips: just reply to this email.",
-        "",
-    ]
-    return "\n".join(lines)
