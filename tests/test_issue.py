@@ -141,6 +141,18 @@ def test_next_number_follows_the_highest(tmp_path: Path) -> None:
     assert next_number(tmp_path / "empty") == 1
 
 
+def test_the_package_face_gives_what_callers_use() -> None:
+    import newsletter.issue as face
+    from newsletter.issue import draft, loader, lockfile, references
+
+    assert face.read_issue is loader.read_issue
+    assert face.CheckedIssue is loader.CheckedIssue
+    assert face.draft_issue is draft.draft_issue and face.next_number is draft.next_number
+    assert face.lock_text is lockfile.lock_text and face.read_lock is lockfile.read_lock
+    assert face.ArticleSource is references.ArticleSource
+    assert all(hasattr(face, name) for name in face.__all__)
+
+
 def test_draft_without_articles_says_to_fetch(newsroom: Path) -> None:
     settings = load_settings(newsroom / "newsletter.toml")
     from datetime import date

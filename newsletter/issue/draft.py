@@ -14,7 +14,8 @@ from datetime import date
 from pathlib import Path
 
 from newsletter.config import Settings
-from newsletter.issue.lockfile import earlier_uses, lock_path
+from newsletter.issue.lockfile import lock_path
+from newsletter.issue.references import earlier_uses
 from newsletter.models import Article
 from newsletter.untrusted import clean_text
 from newsletter.week import local_time, week_bounds

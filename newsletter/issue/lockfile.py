@@ -34,7 +34,7 @@ from pathlib import Path
 
 from newsletter._json import JSONRefused, load_json
 from newsletter._yaml import YMap, YScalar
-from newsletter.errors import Problem, has_errors
+from newsletter.errors import Problem
 from newsletter.issue.lockreader import LockReader, json_kind
 from newsletter.models import Article, Span
 from newsletter.records import article_to_record
@@ -126,20 +126,3 @@ def _unreadable(path: Path, detail: str, span: Span | None = None) -> Lock:
         severity="warning",
     )
     return Lock({}, problems=(problem,))
-
-
-def earlier_uses(folder: Path, before: date, skip: Path) -> dict[str, tuple[int, date]]:
-    """For each article id, the latest earlier issue (number, date) whose lock lists it.
-    A lock file with errors, or one that cannot be read, is passed over."""
-    used: dict[str, tuple[int, date]] = {}
-    for path in sorted(folder.glob("*.lock.json")):
-        if path == skip:
-            continue
-        lock = read_lock(path)
-        number, day = lock.number, lock.day
-        if has_errors(lock.problems) or number is None or day is None or day >= before:
-            continue
-        for ident in lock.articles:
-            if ident not in used or used[ident][1] < day:
-                used[ident] = (number, day)
-    return used
