@@ -12,7 +12,7 @@ and `draft` writes the scaffold.
 
 from __future__ import annotations
 
-from newsletter.issue.draft import draft_issue, next_number
+from newsletter.issue.draft import draft_issue, issues_folder, next_number
 from newsletter.issue.loader import MAX_ISSUE_BYTES, CheckedIssue, read_issue
 from newsletter.issue.lockfile import Lock, lock_path, lock_text, read_lock
 from newsletter.issue.references import ArticleSource, earlier_uses
@@ -24,6 +24,7 @@ __all__ = [
     "Lock",
     "draft_issue",
     "earlier_uses",
+    "issues_folder",
     "lock_path",
     "lock_text",
     "next_number",

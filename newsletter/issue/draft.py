@@ -3,7 +3,8 @@
 Takes the send date, the settings and the week's stored articles; gives the text of a new
 issue file in the house style, with `TODO` placeholders where the editor writes and every
 candidate article as a commented-out entry, each marked when an earlier issue (by its lock
-file) featured it already.
+file) featured it already; and the number the new issue takes, from the issues dated before
+it in the newsroom's `issues/` folder, wherever the draft is written.
 """
 
 from __future__ import annotations
@@ -14,25 +15,53 @@ from datetime import date
 from pathlib import Path
 
 from newsletter.config import Settings
+from newsletter.issue.loader import MAX_ISSUE_BYTES
 from newsletter.issue.lockfile import lock_path
 from newsletter.issue.references import earlier_uses
 from newsletter.models import Article
 from newsletter.untrusted import clean_text
 from newsletter.week import local_time, week_bounds
 
+# A top-level `number:` or `date:` as editors write them: quoted or not, with a comment or not.
+# Read with a pattern, not as YAML, so that an issue half edited, and not yet valid, counts.
+_FIELD = re.compile(r"""^(number|date):[ \t]*(["']?)([0-9-]+)\2[ \t]*(?:#.*)?$""", re.MULTILINE)
 
-def next_number(folder: Path) -> int:
-    """One more than the highest `number:` among the issue files in `folder` (1 if none)."""
+
+def issues_folder(settings: Settings) -> Path:
+    """The newsroom's folder of issue files, beside its settings; drafts go there unless
+    written elsewhere, and are numbered from the issues in it."""
+    return settings.root / "issues"
+
+
+def next_number(folder: Path, day: date | None = None) -> int:
+    """The number of an issue sent on `day`: one more than the highest `number:` among the
+    issue files in `folder` dated before it (1 if none), so that a week drafted late, after
+    a later one, comes between them, and a second edition of the same day shares the
+    first's number. Without `day`, one more than the highest of them all."""
     highest = 0
     for path in folder.glob("*.yaml"):
-        try:
-            head = path.read_text(encoding="utf-8")[:2000]
-        except (OSError, UnicodeDecodeError):
+        number, dated = _number_and_date(path)
+        if number is None or (day is not None and (dated is None or dated >= day)):
             continue
-        match = re.search(r"^number:\s*(\d+)\s*$", head, re.MULTILINE)
-        if match:
-            highest = max(highest, int(match.group(1)))
+        highest = max(highest, number)
     return highest + 1
+
+
+def _number_and_date(path: Path) -> tuple[int | None, date | None]:
+    try:
+        with path.open("rb") as handle:
+            text = handle.read(MAX_ISSUE_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return None, None
+    found: dict[str, str] = {}
+    for match in _FIELD.finditer(text):
+        found.setdefault(match.group(1), match.group(3))
+    number = found.get("number", "")
+    try:
+        dated = date.fromisoformat(found.get("date", ""))
+    except ValueError:
+        dated = None
+    return (int(number) if number.isdigit() else None), dated
 
 
 def draft_issue(
@@ -40,10 +69,11 @@ def draft_issue(
 ) -> str:
     """The scaffold of a new issue in the house style: sections with placeholder text and the
     week's articles as commented-out entries, grouped by feed, newest first; articles that an
-    earlier issue already featured say so."""
+    earlier issue in the newsroom's `issues/` folder already featured say so, wherever
+    `target` is."""
     author = next(iter(settings.authors), "")
     start, _ = week_bounds(day, settings.timezone)
-    earlier = earlier_uses(target.parent, day, lock_path(target))
+    earlier = earlier_uses(issues_folder(settings), day, lock_path(target))
     lines = [
         f"# {settings.name}, issue {number}: the week {start.date()} to {day}.",
         "# Replace every TODO, uncomment the stories you want, then run:",
