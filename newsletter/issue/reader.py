@@ -57,22 +57,9 @@ class IssueReader(YamlReader):
         self.settings = settings
         self.refs = refs
 
-    def text(
-        self,
-        node: YNode | None,
-        key: str,
-        parent: YNode | None,
-        *,
-        required: bool,
-        hint: str = "",
-        one_line: bool = False,
-        markdown: bool = False,
-    ) -> str | None:
-        """A string value, as `YamlReader.text` reads it; Markdown (`markdown`) may link
-        only where an email can, and no value may keep the draft's placeholder."""
-        value = super().text(node, key, parent, required=required, hint=hint, one_line=one_line)
-        if value is None or not isinstance(node, YScalar):
-            return value
+    def check_text(self, node: YScalar, key: str, *, markdown: bool) -> None:
+        """Markdown may link only where an email can, and no value may keep the draft's
+        placeholder."""
         if markdown:
             for finding in check_markdown(node.value):
                 self.error(
@@ -85,7 +72,6 @@ class IssueReader(YamlReader):
                 f"placeholder text left in: {self.kind(node)}",
                 hint="replace the TODO text with your own words",
             )
-        return value
 
     # -- the issue ---------------------------------------------------------------------------
 

@@ -159,10 +159,12 @@ class YamlReader(SchemaReader):
         required: bool,
         hint: str = "",
         one_line: bool = False,
+        markdown: bool = False,
     ) -> str | None:
         """A string value; `required` reports a missing or empty one. A `one_line` value
         (a headline, a label) loses the newline a block scalar ends with and may not have
-        another; no value may have a control character."""
+        another; no value may have a control character. What there is then goes through
+        `check_text` (`markdown`: the text is Markdown)."""
         if node is None:
             name = key.rsplit(".", 1)[-1]
             if required and parent is not None and (parent.span, name) not in self.suggested:
@@ -197,7 +199,11 @@ class YamlReader(SchemaReader):
                 f"expected one line of text, found a line break ({codepoint(line_break.group())})",
                 hint="write it on one line, with no '|' block and no escape such as \\n in quotes",
             )
+        self.check_text(node, key, markdown=markdown)
         return value
+
+    def check_text(self, node: YScalar, key: str, *, markdown: bool) -> None:
+        """The checks a file's text values get beyond their type (here none)."""
 
     def locate(self, node: YScalar, needle: str) -> Span:
         """Where `needle` appears inside a scalar (block scalars start on the next line)."""
