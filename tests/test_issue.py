@@ -169,6 +169,8 @@ def test_next_number_counts_the_issues_dated_before_the_draft(tmp_path: Path) ->
     assert next_number(tmp_path, date(2026, 11, 27)) == 42  # a second edition that day
     assert next_number(tmp_path, date(2026, 11, 13)) == 1
     assert next_number(tmp_path / "elsewhere", date(2026, 12, 4)) == 1
+    (tmp_path / "2026-11-20.yaml").unlink()
+    assert next_number(tmp_path, date(2026, 11, 27)) == 42  # with nothing before it either
 
 
 def test_a_draft_written_elsewhere_still_marks_what_earlier_issues_featured(

@@ -3,8 +3,8 @@
 Takes the send date, the settings and the week's stored articles; gives the text of a new
 issue file in the house style, with `TODO` placeholders where the editor writes and every
 candidate article as a commented-out entry, each marked when an earlier issue (by its lock
-file) featured it already; and the number the new issue takes, from the issues dated before
-it in the newsroom's `issues/` folder, wherever the draft is written.
+file) featured it already; and the number the new issue takes, from the issues dated on or
+before its day in the newsroom's `issues/` folder, wherever the draft is written.
 """
 
 from __future__ import annotations
@@ -34,17 +34,20 @@ def issues_folder(settings: Settings) -> Path:
 
 
 def next_number(folder: Path, day: date | None = None) -> int:
-    """The number of an issue sent on `day`: one more than the highest `number:` among the
-    issue files in `folder` dated before it (1 if none), so that a week drafted late, after
-    a later one, comes between them, and a second edition of the same day shares the
-    first's number. Without `day`, one more than the highest of them all."""
-    highest = 0
+    """The number of an issue sent on `day`, from the issue files in `folder`: the number of
+    one sent that same day (a second edition shares it), else one more than the highest
+    among those dated before it (1 if none), so that a week drafted late, after a later one,
+    comes between them. Without `day`, one more than the highest of them all."""
+    before = same_day = 0
     for path in folder.glob("*.yaml"):
         number, dated = _number_and_date(path)
-        if number is None or (day is not None and (dated is None or dated >= day)):
+        if number is None:
             continue
-        highest = max(highest, number)
-    return highest + 1
+        if day is None or (dated is not None and dated < day):
+            before = max(before, number)
+        elif dated == day:
+            same_day = max(same_day, number)
+    return same_day or before + 1
 
 
 def _number_and_date(path: Path) -> tuple[int | None, date | None]:
