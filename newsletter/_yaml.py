@@ -2,7 +2,7 @@
 
 PyYAML's composer gives nodes with marks but no interpretation: we never let it construct
 values, so every scalar stays the text the editor typed (`no`, `on`, `1e3` and `12:30` are
-strings) and the schema in `issue.py` converts them. Duplicate keys survive composition, so the
+strings) and the schema in `issue/` converts them. Duplicate keys survive composition, so the
 schema can report them. Syntax errors come back as `Problem`s at the parser's position.
 """
 

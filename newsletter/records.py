@@ -5,7 +5,7 @@ A record is a dict of JSON values with exactly the keys in `ARTICLE_KEYS`: `publ
 8601 with its offset, `categories` a list, `image` a dict or None. `articles --json`, the lock
 files and the store all go through here, so a field added to `Article` is added once.
 Records read back by `article_from_record` must already be valid (the store's own, or a lock
-file that `lockfile` has checked); nothing here validates.
+file that `issue.lockfile` has checked); nothing here validates.
 """
 
 from __future__ import annotations

@@ -141,12 +141,72 @@ def test_next_number_follows_the_highest(tmp_path: Path) -> None:
     assert next_number(tmp_path / "empty") == 1
 
 
+def test_the_package_face_gives_what_callers_use() -> None:
+    import newsletter.issue as face
+    from newsletter.issue import draft, loader, lockfile, references
+
+    assert face.read_issue is loader.read_issue
+    assert face.CheckedIssue is loader.CheckedIssue
+    assert face.draft_issue is draft.draft_issue and face.next_number is draft.next_number
+    assert face.lock_text is lockfile.lock_text and face.read_lock is lockfile.read_lock
+    assert face.ArticleSource is references.ArticleSource
+    assert all(hasattr(face, name) for name in face.__all__)
+
+
+def test_next_number_counts_the_issues_dated_before_the_draft(tmp_path: Path) -> None:
+    from datetime import date
+
+    for name, number, day in (
+        ("2026-11-20.yaml", "41", "2026-11-20"),
+        ("2026-11-27.yaml", "42  # the sample", "'2026-11-27'"),
+        ("2026-12-11.yaml", "44", "2026-12-11"),  # drafted ahead of the week before it
+        ("notes.yaml", "", ""),  # no number or date: not an issue
+    ):
+        text = f"# A comment.\nnumber: {number}\ndate: {day}\ntitle: Talks\n"
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert next_number(tmp_path, date(2026, 12, 4)) == 43  # the week drafted late
+    assert next_number(tmp_path, date(2026, 12, 18)) == 45
+    assert next_number(tmp_path, date(2026, 11, 27)) == 42  # a second edition that day
+    assert next_number(tmp_path, date(2026, 11, 13)) == 1
+    assert next_number(tmp_path / "elsewhere", date(2026, 12, 4)) == 1
+    (tmp_path / "2026-11-20.yaml").unlink()
+    assert next_number(tmp_path, date(2026, 11, 27)) == 42  # with nothing before it either
+
+
+def test_a_draft_written_elsewhere_still_marks_what_earlier_issues_featured(
+    newsroom: Path, store: Store
+) -> None:
+    from datetime import date
+
+    from newsletter.issue import issues_folder
+
+    settings = load_settings(newsroom / "newsletter.toml")
+    assert issues_folder(settings) == newsroom / "issues"
+    article = store.get("ylvapjd3")  # in issue 42 of 2026-11-27, by its lock file
+    assert article is not None
+    target = newsroom / "elsewhere" / "try.yaml"
+    text = draft_issue(target, date(2026, 12, 4), 43, settings, [article])
+    assert "# - article: ylvapjd3   # 2026-11-27 12:40  Council Orders Five" in text
+    assert "Off The Air  (already in issue 42)" in text
+
+
 def test_draft_without_articles_says_to_fetch(newsroom: Path) -> None:
     settings = load_settings(newsroom / "newsletter.toml")
     from datetime import date
 
     text = draft_issue(newsroom / "issues" / "x.yaml", date(2026, 11, 27), 1, settings, [])
     assert "# No stored articles from 2026-11-21 to 2026-11-27: run `newsletter fetch`," in text
+
+
+def test_todo_is_a_placeholder_only_as_a_word(newsroom: Path, store: Store) -> None:
+    text = GOOD.replace("blurb: no", "blurb: TODOS los días, a pesar de todo.")
+    (newsroom / "issues" / "es.yaml").write_text(text, encoding="utf-8")
+    settings = load_settings(newsroom / "newsletter.toml")
+    checked = read_issue(Path("issues/es.yaml"), settings, store)
+    assert checked.issue.sections[0].items[0].body_md == "TODOS los días, a pesar de todo."
+    for placeholder in ("TODO", "(TODO a quote)", "Ask the desk, TODO.", "TODO-check"):
+        report = _problems(newsroom, store, GOOD.replace("blurb: no", f"blurb: {placeholder}"))
+        assert "error: sections[0].items[0].blurb: placeholder text left in" in report
 
 
 def test_yaml_1_1_words_stay_text(newsroom: Path, store: Store) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from newsletter.errors import format_problem
-from newsletter.lockfile import read_lock
+from newsletter.issue.lockfile import read_lock
 from tests.conftest import run
 
 ISSUE = "issues/2026-11-27.yaml"
@@ -318,7 +318,7 @@ def test_a_lock_file_that_cannot_be_read_gives_no_articles_and_a_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("newsletter.lockfile.MAX_BYTES", 1024 * 1024)
+    monkeypatch.setattr("newsletter.issue.lockfile.MAX_BYTES", 1024 * 1024)
     monkeypatch.setattr("newsletter._json.MAX_VALUES", 100)
     text, expected = READ_FAILURES[name]
     (tmp_path / "issues").mkdir()

@@ -37,7 +37,7 @@ def build_issue(
     from newsletter.commands.check import check_issue
     from newsletter.deliver.build import write_build
     from newsletter.files import write_atomic
-    from newsletter.lockfile import lock_path, lock_text
+    from newsletter.issue import lock_path, lock_text
     from newsletter.render import render_issue
 
     checked = check_issue(settings, issue_file, refresh=refresh)

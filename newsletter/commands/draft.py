@@ -13,7 +13,7 @@ from newsletter.commands.articles import next_send_day
 from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError
 from newsletter.files import write_atomic
-from newsletter.issue import draft_issue, next_number
+from newsletter.issue import draft_issue, issues_folder, next_number
 from newsletter.models import Article
 from newsletter.store import Store
 from newsletter.week import week_bounds
@@ -42,7 +42,7 @@ def draft_issue_file(
     """Write the draft of the issue sent on `day` (the next send day when None) to `output`
     (issues/DATE.yaml beside the settings when None)."""
     when = day or next_send_day(settings)
-    target = output or settings.root / "issues" / f"{when}.yaml"
+    target = output or issues_folder(settings) / f"{when}.yaml"
     if target.exists() and not force:
         raise ProblemsError(
             [
@@ -64,7 +64,8 @@ def draft_issue_file(
         per_feed[article.feed] = per_feed.get(article.feed, 0) + 1
         if per_feed[article.feed] <= PER_FEED and len(candidates) < MOST:
             candidates.append(article)
-    text = draft_issue(target, when, next_number(target.parent), settings, candidates)
+    number = next_number(issues_folder(settings), when)
+    text = draft_issue(target, when, number, settings, candidates)
     left_out = len(week) - len(candidates)
     if left_out:
         first, _, rest = text.partition("\n")

@@ -1,113 +1,44 @@
-"""Stage 2 (issue file), the lock file: the articles an issue used, frozen beside it.
+"""Stage 2 (issue file), the lock file's values: each checked before it can reach an email.
 
-`issues/2026-11-27.yaml` gets `issues/2026-11-27.lock.json` when it is built: every stored
-article it refers to, with everything the renderer reads of it. Reading the issue again takes
-its articles from the lock first, so an old issue rebuilds byte for byte after the store was
-deleted or a feed rewrote a story; `newsletter build --refresh` takes the store's versions.
-The lock files of the other issues also tell which articles were already featured.
-
-A lock file is input like an issue file: it can be edited by hand or damaged, and what it says
-goes into the email. So it is checked value by value, each problem at its line and column:
-
-- A file that cannot be read as a lock at all (not UTF-8, not JSON, too large, nested too deep,
-  another version) is a *warning*: nothing of it is used, the store's articles are, exactly as
-  for an issue built the first time, and the build records them over it.
-- In a file that reads, a wrong value is an *error*: it would go into the email (a
-  `javascript:` link, a time that crashes the week check), and quietly taking the store's copy
-  of that one article instead would change an old issue without anyone deciding to.
-- Two things are repaired, with a warning, as the feed reader repairs them: text with
-  control characters or unclosed direction marks goes through `untrusted.clean_text`, and
-  summary HTML through nh3. The build then records the cleaned copy, so the warning is seen
-  once, not at every build.
+Takes the JSON node tree of a lock file of the current version (from `_json`, every value with
+its line and column); gives the articles it records by id, the issue's number and date, the
+ids of the articles left out, and a `Problem` for each wrong value, whose hint says how to be
+rid of it without editing (`newsletter build --refresh`). A wrong value is an error and its
+article is left out; text with control characters or unclosed direction marks, and summary
+HTML an email must not carry, are repaired as the feed reader repairs them, with a warning.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import nh3
 
-from newsletter._json import JSONRefused, load_json
 from newsletter._yaml import YMap, YNode, YScalar, YSeq
-from newsletter.errors import Problem, has_errors
-from newsletter.models import Article, Image, Span
+from newsletter.issue.schema import SchemaReader, codepoint
+from newsletter.models import Article, Image
+from newsletter.records import ARTICLE_KEYS, IMAGE_KEYS
 from newsletter.untrusted import clean_text, terminal_text
 from newsletter.urls import article_id, id_of_canonical
 
-VERSION = 1
-# A lock holds the articles of one issue, some kilobytes each; a file this large is not one,
-# and reading it would only cost memory and time.
-MAX_BYTES = 10 * 1024 * 1024
 # Stories a newsroom keeps fall well inside; far from datetime's ends, where turning a time into
 # the newsletter's local time overflows.
 EARLIEST_YEAR = 1900
 LATEST_YEAR = 2199
 
 _TOP = ("articles", "date", "issue", "version")
-_ARTICLE = (
-    "author",
-    "categories",
-    "date_is_guess",
-    "feed",
-    "id",
-    "image",
-    "lang",
-    "published",
-    "summary_html",
-    "summary_text",
-    "title",
-    "url",
-)
-_IMAGE = ("alt", "caption", "height", "url", "width")
+# The keys `records` writes, sorted as the file holds them and the hints list them.
+_ARTICLE = tuple(sorted(ARTICLE_KEYS))
+_IMAGE = tuple(sorted(IMAGE_KEYS))
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SIZE = re.compile(r"[1-9]\d{0,4}")
 _NUMBER = re.compile(r"[1-9]\d{0,5}")
 _URL_JUNK = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 _SCHEMES = frozenset({"http", "https", "mailto"})
-
-
-@dataclass(frozen=True, slots=True)
-class Lock:
-    """What a lock file gave: its articles by id (only those recorded without an error), the
-    issue's number and date, every problem found, and the ids of the articles left out."""
-
-    articles: dict[str, Article]
-    number: int | None = None
-    day: date | None = None
-    problems: tuple[Problem, ...] = ()
-    broken: frozenset[str] = frozenset()
-
-
-def lock_path(issue_path: Path) -> Path:
-    """Where the lock file of an issue file lives: beside it, `.yaml` → `.lock.json`."""
-    return issue_path.with_name(issue_path.stem + ".lock.json")
-
-
-def _article_to_json(article: Article) -> dict[str, Any]:
-    data = asdict(article)
-    data["published"] = article.published.isoformat() if article.published else None
-    data["categories"] = list(article.categories)
-    return data
-
-
-def lock_text(number: int, day: date, articles: tuple[Article, ...]) -> str:
-    """The lock file's text for an issue: stable key order, one article per entry."""
-    unique = {article.id: article for article in articles}
-    payload = {
-        "version": VERSION,
-        "issue": number,
-        "date": day.isoformat(),
-        "articles": [_article_to_json(article) for article in unique.values()],
-    }
-    return json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def _shown(text: str) -> str:
@@ -116,7 +47,9 @@ def _shown(text: str) -> str:
     return f"'{text}'" if len(text) <= 40 else f"'{text[:37]}...'"
 
 
-def _kind(node: YNode) -> str:
+def json_kind(node: YNode) -> str:
+    """What a JSON value is, for "found ...": an object, a list, the text '...', true, false,
+    null or the number 7."""
     if isinstance(node, YMap):
         return "an object"
     if isinstance(node, YSeq):
@@ -128,69 +61,33 @@ def _kind(node: YNode) -> str:
     return f"the number {node.value}"
 
 
-class _LockReader:
+class LockReader(SchemaReader):
     """Walks a lock file's nodes once, collecting every problem instead of stopping."""
 
+    MAPPING = "an object"
+
     def __init__(self, path: Path) -> None:
-        self.path = path
+        super().__init__(path)
         issue = path.with_name(path.name.removesuffix(".lock.json") + ".yaml")
         self.refresh = f"or use the store's version: newsletter build --refresh {issue}"
-        self.problems: list[Problem] = []
         self.ids: dict[str, str] = {}  # article id -> where it was first recorded
         self.broken: set[str] = set()  # ids of articles left out for an error
 
-    def error(self, node: YNode | Span, key: str, message: str, hint: str) -> None:
-        span = node if isinstance(node, Span) else node.span
-        self.problems.append(Problem(message, span=span, key=key, hint=hint))
+    def kind(self, node: YNode) -> str:
+        """What a JSON value is, as `json_kind` says."""
+        return json_kind(node)
 
-    def warn(self, node: YNode, key: str, message: str, hint: str) -> None:
-        self.problems.append(
-            Problem(message, span=node.span, key=key, hint=hint, severity="warning")
-        )
+    def quote(self, text: str) -> str:
+        """A key's name, quoted for a message: short, and harmless in a terminal."""
+        return _shown(text)
 
-    def errors(self) -> int:
-        return sum(1 for problem in self.problems if problem.severity == "error")
+    def shape_hint(self, what: str, allowed: Sequence[str]) -> str:
+        """The keys it has, and how to be rid of the problem without editing."""
+        return f"{super().shape_hint(what, allowed)}; {self.refresh}"
 
-    # -- shapes ------------------------------------------------------------------------------
-
-    def fields(
-        self, node: YNode, key: str, allowed: Sequence[str], what: str
-    ) -> dict[str, YNode] | None:
-        """An object's values by key; unknown and repeated keys are errors, because a value
-        under a misspelt or repeated key would silently not be the one the build uses."""
-        if not isinstance(node, YMap):
-            self.error(
-                node,
-                key,
-                f"expected {what} (an object), found {_kind(node)}",
-                hint=f"{what} has the keys: {', '.join(allowed)}; {self.refresh}",
-            )
-            return None
-        out: dict[str, YNode] = {}
-        for name_node, value in node.pairs:
-            name = name_node.value
-            if name not in allowed:
-                close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-                mean = f"did you mean '{close[0]}'? " if close else ""
-                self.error(
-                    name_node,
-                    key,
-                    f"unknown key {_shown(name)}",
-                    hint=f"{mean}{what} has the keys: {', '.join(allowed)}",
-                )
-            elif name in out:
-                self.error(
-                    name_node,
-                    f"{key}.{name}" if key else name,
-                    f"'{name}' is given twice",
-                    hint="keep one of them; a later one would silently win",
-                )
-            else:
-                out[name] = value
-        return out
-
-    def missing(self, parent: YNode, key: str, hint: str) -> None:
-        self.error(parent, key, f"missing required key '{key.rsplit('.', 1)[-1]}'", hint)
+    def unknown_key_path(self, key: str, name: str) -> str:
+        """An unknown key is reported at the object's key path, none at the top."""
+        return key
 
     def text(
         self, node: YNode | None, key: str, parent: YNode, *, required: bool, nullable: bool
@@ -203,12 +100,7 @@ class _LockReader:
         if isinstance(node, YScalar) and node.is_null and nullable:
             return None
         if not isinstance(node, YScalar) or not node.quoted:
-            self.error(
-                node,
-                key,
-                f"expected text, found {_kind(node)}",
-                hint=f"write the text in double quotes, {self.refresh}",
-            )
+            self.expected(node, key, "text", f"write the text in double quotes, {self.refresh}")
             return None
         if required and not node.value.strip():
             self.error(node, key, "expected text, found nothing", f"write it back, {self.refresh}")
@@ -216,7 +108,7 @@ class _LockReader:
         cleaned = clean_text(node.value)
         if cleaned != node.value:
             marks = dict.fromkeys(
-                f"U+{ord(char):04X}" for char in node.value if clean_text(char) != char
+                codepoint(char) for char in node.value if clean_text(char) != char
             )
             self.warn(
                 node,
@@ -241,7 +133,7 @@ class _LockReader:
             parts = urlsplit("")
         ok = value.startswith(("http://", "https://")) and bool(parts.hostname)
         if not ok or _URL_JUNK.search(value) or value != clean_text(value):
-            found = _shown(value) if value else _kind(node)
+            found = _shown(value) if value else json_kind(node)
             self.error(
                 node, key, f"expected an http(s) URL, found {found}", f"{hint}, {self.refresh}"
             )
@@ -254,12 +146,7 @@ class _LockReader:
             return None
         example = '"2026-11-24T10:00:00+00:00"'
         if not isinstance(node, YScalar) or not node.quoted:
-            self.error(
-                node,
-                key,
-                f"expected a time as text, found {_kind(node)}",
-                hint=f"write it as {example}, {self.refresh}",
-            )
+            self.expected(node, key, "a time as text", f"write it as {example}, {self.refresh}")
             return None
         try:
             moment = datetime.fromisoformat(node.value)
@@ -291,40 +178,37 @@ class _LockReader:
         return moment.astimezone(UTC)
 
     def size(self, node: YNode | None, key: str) -> int | None:
+        """An image's width or height in pixels; None when not given or null."""
         if node is None or (isinstance(node, YScalar) and node.is_null):
             return None
         if isinstance(node, YScalar) and not node.quoted and _SIZE.fullmatch(node.value):
             return int(node.value)
-        self.error(
+        self.expected(
             node,
             key,
-            f"expected a size in pixels (a whole number from 1 to 99999), found {_kind(node)}",
-            hint=f"e.g. 1200, or null when it is not known; {self.refresh}",
+            "a size in pixels (a whole number from 1 to 99999)",
+            f"e.g. 1200, or null when it is not known; {self.refresh}",
         )
         return None
 
     def flag(self, node: YNode | None, key: str) -> bool:
+        """true or false, unquoted; false when not given."""
         if node is None:
             return False
         if isinstance(node, YScalar) and not node.quoted and node.value in {"true", "false"}:
             return node.value == "true"
-        self.error(
-            node,
-            key,
-            f"expected true or false, found {_kind(node)}",
-            hint=f"write true or false without quotes, {self.refresh}",
+        self.expected(
+            node, key, "true or false", f"write true or false without quotes, {self.refresh}"
         )
         return False
 
     def categories(self, node: YNode | None, key: str) -> tuple[str, ...]:
+        """A list of texts, each cleaned like feed text."""
         if node is None:
             return ()
         if not isinstance(node, YSeq):
-            self.error(
-                node,
-                key,
-                f"expected a list of texts, found {_kind(node)}",
-                hint=f'e.g. ["Economy", "Media"], {self.refresh}',
+            self.expected(
+                node, key, "a list of texts", f'e.g. ["Economy", "Media"], {self.refresh}'
             )
             return ()
         out = []
@@ -335,6 +219,8 @@ class _LockReader:
         return tuple(out)
 
     def summary(self, node: YNode | None, key: str, parent: YNode) -> str:
+        """Summary HTML, sanitised as the feed reader sanitises it (a warning says when that
+        changed it)."""
         text = self.text(node, key, parent, required=False, nullable=False)
         if text is None:
             return ""
@@ -357,6 +243,7 @@ class _LockReader:
     # -- the file ----------------------------------------------------------------------------
 
     def lock(self, root: YMap) -> tuple[dict[str, Article], int | None, date | None]:
+        """The articles recorded without an error, by id, and the issue's number and date."""
         top = self.fields(root, "", _TOP, "a lock file")
         if top is None:  # pragma: no cover - the caller passes an object
             return {}, None, None
@@ -367,11 +254,8 @@ class _LockReader:
         if node is None:
             self.missing(root, "articles", f"delete the lock file, {self.refresh}")
         elif not isinstance(node, YSeq):
-            self.error(
-                node,
-                "articles",
-                f"expected a list of articles, found {_kind(node)}",
-                hint=f"delete the lock file, {self.refresh}",
+            self.expected(
+                node, "articles", "a list of articles", f"delete the lock file, {self.refresh}"
             )
         else:
             for index, child in enumerate(node.items):
@@ -381,20 +265,22 @@ class _LockReader:
         return articles, number, day
 
     def number(self, node: YNode | None, root: YNode) -> int | None:
+        """The issue's number, a whole number of 1 or more."""
         if node is None:
             self.missing(root, "issue", f"the issue's number, e.g. 42, {self.refresh}")
             return None
         if isinstance(node, YScalar) and not node.quoted and _NUMBER.fullmatch(node.value):
             return int(node.value)
-        self.error(
+        self.expected(
             node,
             "issue",
-            f"expected the issue's number (a whole number, 1 or more), found {_kind(node)}",
-            hint=f"write the number in the issue file, e.g. 42, {self.refresh}",
+            "the issue's number (a whole number, 1 or more)",
+            f"write the number in the issue file, e.g. 42, {self.refresh}",
         )
         return None
 
     def day(self, node: YNode | None, root: YNode) -> date | None:
+        """The issue's date, as text written YYYY-MM-DD."""
         if node is None:
             self.missing(root, "date", f'the issue\'s date, e.g. "2026-11-27", {self.refresh}')
             return None
@@ -403,11 +289,11 @@ class _LockReader:
                 return date.fromisoformat(node.value)
             except ValueError:
                 pass
-        self.error(
+        self.expected(
             node,
             "date",
-            f"expected a date as YYYY-MM-DD, found {_kind(node)}",
-            hint=f'write the date in the issue file, e.g. "2026-11-27", {self.refresh}',
+            "a date as YYYY-MM-DD",
+            f'write the date in the issue file, e.g. "2026-11-27", {self.refresh}',
         )
         return None
 
@@ -416,7 +302,7 @@ class _LockReader:
         fields = self.fields(node, key, _ARTICLE, "an article")
         if fields is None:
             return None
-        before = self.errors()
+        before = self.error_count()
         article_id_node = fields.get("id")
         ident = self.text(article_id_node, f"{key}.id", node, required=True, nullable=False)
         url = self.address(
@@ -456,7 +342,7 @@ class _LockReader:
                 )
             else:
                 self.ids[ident] = key
-        if self.errors() > before or ident is None or url is None:
+        if self.error_count() > before or ident is None or url is None:
             self.broken.update(i for i in (ident, url and article_id(url)) if i)
             return None
         return Article(
@@ -475,6 +361,7 @@ class _LockReader:
         )
 
     def image(self, node: YNode | None, key: str) -> Image | None:
+        """An article's image, or None when not given, null or wrong."""
         if node is None or (isinstance(node, YScalar) and node.is_null):
             return None
         fields = self.fields(node, key, _IMAGE, "an image")
@@ -493,74 +380,3 @@ class _LockReader:
         width = self.size(fields.get("width"), f"{key}.width")
         height = self.size(fields.get("height"), f"{key}.height")
         return Image(url, alt or "", caption or "", width, height) if url else None
-
-
-def read_lock(path: Path) -> Lock:
-    """What a lock file records, and every problem found in it; never raises for a damaged
-    file. A file that cannot be read as a lock gives no articles and a warning; a wrong value
-    is an error, and its article is left out."""
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        return Lock({})
-    except OSError as exc:
-        return _unreadable(path, exc.strerror or type(exc).__name__)
-    if len(data) > MAX_BYTES:
-        detail = f"it is over {MAX_BYTES // 1024 // 1024} MB; a lock file is far smaller"
-        return _unreadable(path, detail)
-    try:
-        text = data.decode("utf-8-sig")  # an editor's byte order mark is not an error
-    except UnicodeDecodeError as exc:
-        return _unreadable(path, f"not UTF-8 text: {exc.reason}")
-    try:
-        root = load_json(path, text)
-    except json.JSONDecodeError as exc:
-        span = Span(path, exc.lineno, exc.colno)
-        return _unreadable(path, f"not JSON: {exc.msg}", span)
-    except JSONRefused as exc:
-        return _unreadable(path, str(exc))
-    if not isinstance(root, YMap):
-        return _unreadable(path, f"expected an object, found {_kind(root)}")
-    # Checked before anything else: another version's keys are not mistakes in this one's.
-    version = next((value for name, value in root.pairs if name.value == "version"), None)
-    if version is None:
-        return _unreadable(path, "it has no version")
-    if not (isinstance(version, YScalar) and not version.quoted and version.value == str(VERSION)):
-        return _unreadable(
-            path, f"expected version {VERSION}, found {_kind(version)}", version.span
-        )
-    reader = _LockReader(path)
-    articles, number, day = reader.lock(root)
-    return Lock(articles, number, day, tuple(reader.problems), frozenset(reader.broken))
-
-
-def _unreadable(path: Path, detail: str, span: Span | None = None) -> Lock:
-    # A warning, not an error: nothing of the file is used, so the email is the one the store
-    # gives, as for an issue built the first time.
-    problem = Problem(
-        f"the lock file cannot be read ({detail}); the store's articles are used instead",
-        span=span,
-        path=path,
-        hint="the next `newsletter build` records the store's articles over it; to keep the "
-        "recorded ones, restore the file first (e.g. from version control)",
-        severity="warning",
-    )
-    return Lock({}, problems=(problem,))
-
-
-def earlier_uses(folder: Path, before: date, skip: Path) -> dict[str, tuple[int, date]]:
-    """For each article id, the latest earlier issue (number, date) whose lock lists it.
-    A lock file with errors, or one that cannot be read, is passed over."""
-    used: dict[str, tuple[int, date]] = {}
-    for path in sorted(folder.glob("*.lock.json")):
-        if path == skip:
-            continue
-        lock = read_lock(path)
-        number, day = lock.number, lock.day
-        if has_errors(lock.problems) or number is None or day is None or day >= before:
-            continue
-        for ident in lock.articles:
-            if ident not in used or used[ident][1] < day:
-                used[ident] = (number, day)
-    return used
