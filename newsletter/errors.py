@@ -1,4 +1,5 @@
-"""Leaf: the exception tree, the `Problem` record and the one formatter that prints problems.
+"""Leaf: where a value was written (`Span`), the `Problem` record, the exception tree and the
+one formatter that prints problems.
 
 Every stage reports an editor's mistake as a `Problem` (where, what was expected, what was
 found, a hint) and raises `ProblemsError` carrying all of them at once. The CLI, reports and
@@ -13,10 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from newsletter.models import Span
 from newsletter.untrusted import visible_line
 
 Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a value was written: a file, a 1-based line and a 1-based column."""
+
+    path: Path
+    line: int
+    column: int
+    length: int = 1
 
 
 @dataclass(frozen=True, slots=True)

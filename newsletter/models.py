@@ -12,10 +12,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # errors imports this module for Span; a Problem only rides along here
-    from newsletter.errors import Problem
+# Span and Problem are defined with the error format, the lowest leaf; Span is re-exported
+# here, with the other seam types.
+from newsletter.errors import Problem
+from newsletter.errors import Span as Span
 
 _PLAIN_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _NOT_SLUG = re.compile(r"[^A-Za-z0-9_-]+")
@@ -32,16 +33,6 @@ def issue_slug(stem: str) -> str:
     base = _NOT_SLUG.sub("-", ascii_stem).strip("-_")[:40].rstrip("-_") or "issue"
     digest = hashlib.sha256(stem.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{base}-{digest}"
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """Where a value was written: a file, a 1-based line and a 1-based column."""
-
-    path: Path
-    line: int
-    column: int
-    length: int = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,7 +108,7 @@ def test_draft_lists_the_weeks_candidates_and_checks_once_filled(
     result = run("draft", "--date", "2026-11-27", "-o", "issues/draft.yaml")
     assert result.exit_code == 0, result.output
     text = (newsroom / "issues" / "draft.yaml").read_text(encoding="utf-8")
-    assert "number: 43" in text
+    assert "number: 42" in text  # another edition of the day's issue 42 shares its number
     assert "#   - article: ylvapjd3" not in text
     assert "# - article: ylvapjd3   # 2026-11-27 12:40  Council Orders Five" in text
     # As drafted, placeholders and the empty roundup are errors.
@@ -325,3 +325,11 @@ def test_a_control_character_yaml_refuses_gets_a_line_and_column() -> None:
         ]
         # Not "replace the tab" because the reader's words, "unacceptable", contain "tab".
         assert problems[0].hint.startswith("delete it: most editors do not show it")
+
+
+def test_a_draft_written_anywhere_is_numbered_from_the_newsrooms_issues(newsroom: Path) -> None:
+    result = run("draft", "--date", "2026-12-04", "-o", str(newsroom / "elsewhere.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "number: 43" in (newsroom / "elsewhere.yaml").read_text(encoding="utf-8")
+    result = run("draft", "--date", "2026-11-20", "-o", str(newsroom / "earlier.yaml"))
+    assert "number: 1\n" in (newsroom / "earlier.yaml").read_text(encoding="utf-8")
