@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -50,6 +50,9 @@ class Settings:
     authors: dict[str, Author] = field(default_factory=dict)
     feeds: tuple[FeedSource, ...] = ()
     fetch: FetchLimits = field(default_factory=FetchLimits)
+    # The email links newsletter.toml leaves out, so their placeholder default is used:
+    # `check` warns about each before the email goes out with an example address in it.
+    unset_links: tuple[str, ...] = ()
 
     @property
     def root(self) -> Path:
@@ -284,7 +287,13 @@ def load_settings(path: Path) -> Settings:
     checked, problems = walk(data, SECTIONS, spans, path.parent)
     if problems:
         raise ProblemsError(problems)
-    return _settings(path, checked, spans)
+    settings = _settings(path, checked, spans)
+    written = {
+        "subscribe_url": "subscribe_url" in data.get("newsletter", {}),
+        "archive_url": "archive_url" in data.get("newsletter", {}),
+        "unsubscribe_url": "unsubscribe_url" in data.get("delivery", {}),
+    }
+    return replace(settings, unset_links=tuple(key for key, given in written.items() if not given))
 
 
 def _settings(path: Path, checked: Mapping[str, tuple[Entry, ...]], spans: KeySpans) -> Settings:

@@ -116,3 +116,59 @@ def test_init_reports_every_bad_option_at_once(tmp_path: Path) -> None:
         "'ftp://example.org/feed'",
     ]
     assert not (tmp_path / "x").exists()
+
+
+def test_init_checks_feed_names_before_writing_anything(tmp_path: Path) -> None:
+    target = tmp_path / "dup"
+    result = run(
+        "init",
+        str(target),
+        "--name",
+        "D",
+        "--from",
+        "d@example.org",
+        "--feed",
+        "a=https://example.org/1.xml",
+        "--feed",
+        "a=https://example.org/2.xml",
+        "--feed",
+        "Fancy Name=https://example.org/3.xml",
+    )
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if "error:" in line]
+    assert errors[0] == "error: --feed: two feeds are named 'a'"
+    assert errors[1].startswith("error: --feed: feed 'Fancy Name': expected a short feed name")
+    assert not target.exists()
+
+
+def test_links_left_at_their_example_address_are_flagged_until_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert (
+        run("init", "--name", "Links", "--from", "l@example.org", "--author", "Li Wu").exit_code
+        == 0
+    )
+    (tmp_path / "issues" / "2026-11-27.yaml").write_text(
+        "number: 1\ndate: 2026-11-27\ntitle: A Quiet Week In The Valley\n"
+        "preheader: Nothing much happened, and here is why that matters to the valley today.\n"
+        "author: wu\nsections:\n  - layout: list\n    items:\n"
+        "      - url: https://example.org/a\n        title: A Story\n        blurb: Words.\n",
+        encoding="utf-8",
+    )
+    checked = run("check", "issues/2026-11-27.yaml")
+    assert checked.exit_code == 0, checked.output
+    for key, words in (
+        ("subscribe_url", "Subscribe here"),
+        ("archive_url", "Read it in your browser"),
+        ("unsubscribe_url", "Unsubscribe"),
+    ):
+        said = f'warning: newsletter.toml gives no {key}: the email\'s "{words}" link'
+        assert said in checked.output
+    settings = (tmp_path / "newsletter.toml").read_text(encoding="utf-8")
+    settings = settings.replace("# subscribe_url", "subscribe_url").replace(
+        "# archive_url", "archive_url"
+    )
+    settings = settings.replace("# unsubscribe_url", "unsubscribe_url")
+    (tmp_path / "newsletter.toml").write_text(settings, encoding="utf-8")
+    assert "0 warnings" in run("check", "issues/2026-11-27.yaml").output

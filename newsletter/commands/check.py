@@ -25,6 +25,8 @@ def check_issue(
     _check_file_name(issue_file)
     with Store(settings.store, create=False) as store:
         checked = read_issue(issue_file, settings, store, refresh=refresh)
+    if settings.unset_links:
+        checked = replace(checked, warnings=(*checked.warnings, *_placeholder_links(settings)))
     if strict and checked.warnings:
         raise ProblemsError([replace(w, severity="error") for w in checked.warnings])
     return checked
@@ -56,3 +58,27 @@ def _check_file_name(path: Path) -> None:
                 )
             ]
         )
+
+
+_LINKS = {
+    "subscribe_url": ("newsletter", "Subscribe here"),
+    "archive_url": ("newsletter", "Read it in your browser"),
+    "unsubscribe_url": ("delivery", "Unsubscribe"),
+}
+
+
+def _placeholder_links(settings: Settings) -> list[Problem]:
+    """A warning for each email link that newsletter.toml leaves at its example address."""
+    problems = []
+    for key in settings.unset_links:
+        table, words = _LINKS[key]
+        problems.append(
+            Problem(
+                f'newsletter.toml gives no {key}: the email\'s "{words}" link goes to '
+                f"{getattr(settings, key)}, an example address",
+                path=settings.path,
+                hint=f'add {key} = "https://…" under [{table}] in newsletter.toml',
+                severity="warning",
+            )
+        )
+    return problems

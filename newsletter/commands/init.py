@@ -15,9 +15,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from newsletter.config import load_settings
+from newsletter.config import feed_name, load_settings
 from newsletter.errors import Problem, ProblemsError
 from newsletter.files import write_atomic
+from newsletter.options import Invalid
 from newsletter.render.theme import default_theme
 
 
@@ -52,12 +53,12 @@ def feed_names(urls: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     named: list[tuple[str, str]] = []
     for given in urls:
         name, _, url = given.partition("=") if "=" in given.split("://")[0] else ("", "", given)
-        if not name:
+        if not name:  # named after its host; a second feed from the same host gets "-2"
             host = urlsplit(url).hostname or "feed"
-            name = _slug(host.removeprefix("www.").split(".")[0], "feed")
-        base, number = name, 2
-        while name in {taken for taken, _ in named}:
-            name, number = f"{base}-{number}", number + 1
+            base = name = _slug(host.removeprefix("www.").split(".")[0], "feed")
+            number = 2
+            while name in {taken for taken, _ in named}:
+                name, number = f"{base}-{number}", number + 1
         named.append((name.strip(), url.strip()))
     return tuple(named)
 
@@ -84,13 +85,34 @@ def _check(name: str, sender: str, timezone: str, feeds: tuple[tuple[str, str], 
                 hint="a name such as Europe/Prague, Asia/Kabul or UTC",
             )
         )
+    seen: set[str] = set()
     for feed, url in feeds:
+        if feed in seen:
+            problems.append(
+                Problem(
+                    f"two feeds are named '{feed}'",
+                    key="--feed",
+                    hint="give each feed its own name: --feed NAME=URL",
+                )
+            )
+        seen.add(feed)
+        try:
+            feed_name(feed, Path.cwd())
+        except Invalid as exc:
+            problems.append(
+                Problem(
+                    f"feed '{feed}': {exc.message}",
+                    key="--feed",
+                    hint="--feed NAME=URL, the name in a-z, 0-9, '-' and '_'",
+                )
+            )
         if not url.startswith(("http://", "https://")):
             problems.append(
                 Problem(
                     f"expected an http(s) address for feed '{feed}', found '{url}'",
                     key="--feed",
-                    hint="--feed https://example.org/feed.xml, or --feed NAME=URL",
+                    hint="--feed https://example.org/feed.xml, or --feed NAME=URL; a feed "
+                    'file on disk goes in newsletter.toml as url = "feeds/news.xml"',
                 )
             )
     if problems:
@@ -143,8 +165,8 @@ def settings_text(
         lines += ["# [[feeds]]", '# name = "news"', '# url = "https://example.org/feed.xml"', ""]
     lines += [
         "[delivery]",
-        "# The unsubscribe page of your mail service.",
-        'unsubscribe_url = "https://example.org/unsubscribe"',
+        "# The unsubscribe page of your mail service; `check` reminds you until it is set.",
+        '# unsubscribe_url = "https://example.org/unsubscribe"',
         "",
     ]
     return "\n".join(lines)
