@@ -132,7 +132,7 @@ def settings_text(
     author_key = _slug(author.split()[-1] if author.split() else "", "editor")
     lines = [
         "# The newsroom's settings, read by every `newsletter` command in this folder.",
-        "# Paths are relative to this file. See the README for every key.",
+        "# Paths are relative to this file. The README's table lists every key.",
         "",
         "[newsletter]",
         _commented(f"name = {_quote(name)}", "the masthead; subjects are '<name>: <title>'"),
