@@ -38,6 +38,20 @@ def run(*args: str) -> Result:
     return CliRunner(env={"COLUMNS": "200"}).invoke(cli, list(args), catch_exceptions=False)
 
 
+@pytest.fixture(scope="module")
+def room(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo newsroom with its store filled, shared by every case of a module (the rule
+    tables of the issue file and the lock file)."""
+    folder = tmp_path_factory.mktemp("room")
+    shutil.copy(ROOT / "newsletter.toml", folder / "newsletter.toml")
+    shutil.copytree(ROOT / "feeds", folder / "feeds")
+    (folder / "issues").mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        assert run("fetch").exit_code == 0
+    return folder
+
+
 def one_story_feed(title: str, path: str) -> bytes:
     """An RSS feed with one dated story, linked at https://example.org + `path`."""
     return (

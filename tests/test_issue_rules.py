@@ -14,7 +14,6 @@ from newsletter.config import load_settings
 from newsletter.errors import ProblemsError, format_problems
 from newsletter.issue import read_issue
 from newsletter.store import Store
-from tests.conftest import run
 from tests.test_issue import GOOD
 
 CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
@@ -675,23 +674,6 @@ CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
         ),
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def room(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo newsroom with its store filled, shared by every case."""
-    import shutil
-
-    from tests.conftest import ROOT
-
-    folder = tmp_path_factory.mktemp("room")
-    shutil.copy(ROOT / "newsletter.toml", folder / "newsletter.toml")
-    shutil.copytree(ROOT / "feeds", folder / "feeds")
-    (folder / "issues").mkdir()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(folder)
-        assert run("fetch").exit_code == 0
-    return folder
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -389,23 +389,6 @@ CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def room(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo newsroom with its store filled, shared by every case."""
-    import shutil
-
-    from tests.conftest import ROOT
-
-    folder = tmp_path_factory.mktemp("room")
-    shutil.copy(ROOT / "newsletter.toml", folder / "newsletter.toml")
-    shutil.copytree(ROOT / "feeds", folder / "feeds")
-    (folder / "issues").mkdir()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(folder)
-        assert run("fetch").exit_code == 0
-    return folder
-
-
 def _check(room: Path, lock: str) -> str:
     (room / "issues" / "test.yaml").write_text(GOOD, encoding="utf-8")
     (room / "issues" / "test.lock.json").write_text(lock, encoding="utf-8")
