@@ -159,6 +159,7 @@ SECTIONS = (
                 "reply_to",
                 what="an email address",
                 hint='for example reply_to = "tips@example.org"',
+                check=email_address,
             ),
             Option(
                 "store",

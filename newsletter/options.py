@@ -19,6 +19,7 @@ from typing import Literal, TypeVar
 
 from newsletter._toml import KeyPath, KeySpans
 from newsletter.errors import Problem
+from newsletter.suggest import did_you_mean as suggest
 
 T = TypeVar("T")
 Kind = Literal["text", "whole", "seconds"]
@@ -94,11 +95,8 @@ class Entry:
 
 def did_you_mean(word: str, choices: Collection[str]) -> str:
     """`did you mean 'x'? ` for the closest of `choices`, or an empty string."""
-    # Imported here: every command reads the settings, few of them have a typo to suggest for.
-    import difflib
-
-    close = difflib.get_close_matches(word, sorted(choices), n=1)
-    return f"did you mean '{close[0]}'? " if close else ""
+    close = suggest(word, sorted(choices))
+    return f"did you mean '{close}'? " if close else ""
 
 
 def describe(value: object) -> str:

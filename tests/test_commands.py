@@ -180,3 +180,35 @@ def test_a_scalar_alias_is_refused_like_any_alias(newsroom: Path) -> None:
     result = run("check", "issues/2026-11-27.yaml")
     assert result.exit_code == 1
     assert "YAML anchors and aliases (&name, *name) are not supported" in result.output
+
+
+def test_check_given_a_lock_file_points_at_the_issue_file(newsroom: Path) -> None:
+    result = run("check", "issues/2026-11-27.lock.json")
+    assert result.exit_code == 1
+    assert "error: this is an issue's lock file, which `build` writes; check the issue file" in (
+        result.output
+    )
+    assert "hint: newsletter check issues/2026-11-27.yaml" in result.output
+
+
+def test_numbers_and_dates_are_written_in_ascii_digits(newsroom: Path) -> None:
+    issue = newsroom / "issues" / "2026-11-27.yaml"
+    text = issue.read_text(encoding="utf-8")
+    issue.write_text(text.replace("number: 42", "number: \u0664\u0662", 1), encoding="utf-8")
+    result = run("check", "issues/2026-11-27.yaml")
+    assert result.exit_code == 1
+    assert "number: expected a whole number, found '\u0664\u0662'" in result.output
+
+
+def test_an_address_without_a_host_is_not_a_link(newsroom: Path) -> None:
+    issue = newsroom / "issues" / "extra.yaml"
+    issue.write_text(
+        "number: 7\ndate: 2026-11-27\ntitle: A Title For The Week\n"
+        "preheader: One sentence long enough for the inbox to show it after the subject.\n"
+        "author: karimi\nsections:\n  - layout: list\n    items:\n"
+        "      - url: 'https://'\n        title: Nowhere\n        blurb: Words.\n",
+        encoding="utf-8",
+    )
+    result = run("check", "issues/extra.yaml")
+    assert result.exit_code == 1
+    assert "sections[0].items[0].url: expected an http(s) URL, found 'https://'" in result.output

@@ -345,3 +345,10 @@ def test_a_settings_file_saved_with_a_byte_order_mark_reads(tmp_path: Path) -> N
     path = tmp_path / "newsletter.toml"
     path.write_bytes(b'\xef\xbb\xbf[newsletter]\nname = "B"\nfrom = "b@example.org"\n')
     assert load_settings(path).name == "B"
+
+
+def test_reply_to_is_an_address(tmp_path: Path) -> None:
+    report = _report(
+        tmp_path, '[newsletter]\nname = "B"\nfrom = "b@example.org"\nreply_to = "tips"\n'
+    )
+    assert "newsletter.reply_to: expected an email address" in report

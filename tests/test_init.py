@@ -172,3 +172,21 @@ def test_links_left_at_their_example_address_are_flagged_until_set(
     settings = settings.replace("# unsubscribe_url", "unsubscribe_url")
     (tmp_path / "newsletter.toml").write_text(settings, encoding="utf-8")
     assert "0 warnings" in run("check", "issues/2026-11-27.yaml").output
+
+
+def test_a_feed_at_an_ip_address_is_named_feed(tmp_path: Path) -> None:
+    made = run(
+        "init",
+        str(tmp_path / "ip"),
+        "--name",
+        "I",
+        "--from",
+        "i@example.org",
+        "--feed",
+        "http://127.0.0.1:8777/a.xml",
+        "--feed",
+        "http://127.0.0.1:8777/b.xml",
+    )
+    assert made.exit_code == 0, made.output
+    settings = load_settings(tmp_path / "ip" / "newsletter.toml")
+    assert [feed.name for feed in settings.feeds] == ["feed", "feed-2"]

@@ -36,6 +36,17 @@ def _check_file_name(path: Path) -> None:
     """Refuse a file name the build could not carry through: bytes that are not UTF-8 (they
     cannot go into report.json) or a name so long that its lock file's cannot be made."""
     name = path.name
+    if name.endswith(".lock.json"):
+        beside = path.with_name(name.removesuffix(".lock.json") + ".yaml")
+        raise ProblemsError(
+            [
+                Problem(
+                    "this is an issue's lock file, which `build` writes; check the issue file",
+                    path=path,
+                    hint=f"newsletter check {beside}",
+                )
+            ]
+        )
     try:
         size = len(name.encode("utf-8"))
     except UnicodeEncodeError:

@@ -54,7 +54,9 @@ def feed_names(urls: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     for given in urls:
         name, _, url = given.partition("=") if "=" in given.split("://")[0] else ("", "", given)
         if not name:  # named after its host; a second feed from the same host gets "-2"
-            host = urlsplit(url).hostname or "feed"
+            host = urlsplit(url).hostname or ""
+            if host.replace(".", "").isdigit() or ":" in host:
+                host = ""  # an IP address names nothing
             base = name = _slug(host.removeprefix("www.").split(".")[0], "feed")
             number = 2
             while name in {taken for taken, _ in named}:

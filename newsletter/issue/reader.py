@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from newsletter._yaml import YNode, YScalar, YSeq
 from newsletter.config import Settings
@@ -182,7 +183,7 @@ class IssueReader(YamlReader):
             hint="the image's full https:// address",
             one_line=True,
         )
-        if url and not url.startswith(("https://", "http://")):
+        if url and not _web_address(url):
             self.error(
                 fields["url"],
                 f"{key}.url",
@@ -309,7 +310,7 @@ class IssueReader(YamlReader):
             if article is None:
                 return None
         url = self.text(fields.get("url"), f"{key}.url", node, required=False, one_line=True)
-        if url and not url.startswith(("https://", "http://")):
+        if url and not _web_address(url):
             self.error(
                 fields["url"],
                 f"{key}.url",
@@ -433,3 +434,8 @@ class IssueReader(YamlReader):
         found, problems = self.refs.resolve(node, key, day, seen)
         self.problems.extend(problems)
         return found
+
+
+def _web_address(url: str) -> bool:
+    """An http(s) address with a host: "https://" alone, or "https:///x", is not one."""
+    return url.startswith(("https://", "http://")) and bool(urlsplit(url).hostname)
