@@ -1,0 +1,45 @@
+"""Entry point: the `newsletter` command line (click). The group and its options live here;
+each command lives with its family (`feeds`: fetch, articles; `issues`: draft, check, build;
+`newsroom`: init) and only parses its options, calls one function of `newsletter.commands`
+and prints what it returns. Bad input is printed as problems and exits 1, never as a
+traceback; a usage error exits 2. The commands' modules load what they need when they run, so
+`check` in an editor's save loop never loads the HTTP stack and `fetch` never the renderer.
+"""
+
+from __future__ import annotations
+
+import click
+
+from newsletter import __version__
+from newsletter.cli.feeds import articles, fetch
+from newsletter.cli.issues import build, check, draft
+from newsletter.cli.newsroom import init
+
+__all__ = ["cli", "main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="newsletter")
+@click.option("--debug", is_flag=True, help="Show a traceback for internal errors.")
+def cli(debug: bool) -> None:
+    """Assemble a newsroom's weekly email briefing from its RSS/Atom feeds.
+
+    \b
+    The weekly loop:
+      newsletter fetch                          read every feed into the store
+      newsletter articles --week 2026-11-27     see what the week holds
+      newsletter draft --date 2026-11-27        scaffold issues/2026-11-27.yaml
+      newsletter check issues/2026-11-27.yaml   every mistake, with line and hint
+      newsletter build issues/2026-11-27.yaml   build/2026-11-27/email.html, .txt, .eml
+
+    A newsroom of your own: newsletter init ../my-briefing --name "My Briefing"
+    """
+
+
+for command in (fetch, articles, draft, check, build, init):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Run the command line."""
+    cli(prog_name="newsletter")
