@@ -31,7 +31,7 @@ from newsletter.markup import (
     safe_html_to_text,
     sanitise_html,
 )
-from newsletter.models import Article, Image, ParsedFeed
+from newsletter.models import Article, Image, ParsedFeed, SkippedEntry
 from newsletter.untrusted import clean_text
 from newsletter.urls import canonical_url, id_of_canonical
 
@@ -314,24 +314,26 @@ def parse_feed(
     feed_lang = _lang(feed_info.get("language"))
     articles: dict[str, Article] = {}
     first_seen_at: dict[str, int] = {}
-    skipped: list[str] = []
+    skipped: list[SkippedEntry] = []
     implausible: list[str] = []
     for number, entry in enumerate(entries, start=1):
         try:
             result, refused = _article(entry, feed_name, feed_lang, now)
         except Exception as exc:  # one broken entry must not cost the rest of the feed
             detail = clean_text(str(exc))[:200]
-            skipped.append(f"entry {number}: could not be read ({type(exc).__name__}: {detail})")
+            skipped.append(
+                SkippedEntry(number, f"could not be read ({type(exc).__name__}: {detail})")
+            )
             continue
         if refused and not isinstance(result, str):
             implausible.append(f"{refused} (entry {number})")
         if isinstance(result, str):
-            skipped.append(f"entry {number}: {result}")
+            skipped.append(SkippedEntry(number, result))
             continue
         if result.id in articles:
             same = articles[result.id].url == result.url
             what = "same link as" if same else "a different link with the same short id as"
-            skipped.append(f"entry {number}: {what} entry {first_seen_at[result.id]}")
+            skipped.append(SkippedEntry(number, f"{what} entry {first_seen_at[result.id]}"))
             continue
         first_seen_at[result.id] = number
         articles[result.id] = result

@@ -83,12 +83,23 @@ class FeedState:
 
 
 @dataclass(frozen=True, slots=True)
+class SkippedEntry:
+    """A feed entry that gave no article: its place in the feed (from 1) and why."""
+
+    number: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"entry {self.number}: {self.reason}"
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedFeed:
     """What one feed's bytes gave: articles, entries that gave none (with why), a feed-level
     problem (the feed is unusable) and notes (it is usable, but the editor should know)."""
 
     articles: tuple[Article, ...]
-    skipped: tuple[str, ...] = ()
+    skipped: tuple[SkippedEntry, ...] = ()
     problem: str | None = None
     notes: tuple[str, ...] = ()
     entries: int = 0
@@ -132,7 +143,7 @@ class FeedResult:
     validators: Validators
     elapsed: float
     problem: str | None = None
-    skipped: tuple[str, ...] = ()  # entries that yielded no article, with the reason
+    skipped: tuple[SkippedEntry, ...] = ()  # entries that yielded no article, and why
     notes: tuple[str, ...] = ()  # worth knowing, not failures (a permanent move, no dates)
     moved_to: str | None = None  # the new address after a permanent redirect
     attempts: int = 1

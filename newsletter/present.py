@@ -105,7 +105,7 @@ def fetch_json(report: FetchReport) -> dict[str, Any]:
                 "problem": feed.result.problem,
                 "notes": list(feed.notes),
                 "moved_to": feed.result.moved_to,
-                "skipped": list(feed.result.skipped),
+                "skipped": [str(entry) for entry in feed.result.skipped],
             }
             for feed in report.feeds
         ],

@@ -15,7 +15,7 @@ from newsletter.config import FeedSource
 from newsletter.entries import parse_feed
 from newsletter.feeds import FeedResult, FetchOptions, fetch_feeds
 from newsletter.markup import html_to_text, sanitise_html
-from newsletter.models import FeedState, FetchLimits, Span, Validators
+from newsletter.models import FeedState, FetchLimits, SkippedEntry, Span, Validators
 from tests.conftest import FeedServer, Route, one_story_feed
 
 RSS = b"""<?xml version="1.0" encoding="utf-8"?>
@@ -59,7 +59,11 @@ def test_parse_normalises_links_dates_and_sanitises_summaries() -> None:
     now = datetime(2026, 11, 25, 12, tzinfo=UTC)
     parsed = parse_feed(RSS, feed_name="f", location="https://example.org/feeds/rss.xml", now=now)
     assert parsed.problem is None
-    assert parsed.skipped == ("entry 3: no http(s) link", "entry 4: same link as entry 1")
+    assert parsed.skipped == (
+        SkippedEntry(3, "no http(s) link"),
+        SkippedEntry(4, "same link as entry 1"),
+    )
+    assert str(parsed.skipped[0]) == "entry 3: no http(s) link"
     first, undated = parsed.articles
     assert first.url == "https://example.org/a/1.html"
     assert first.title == "First & Foremost"
