@@ -60,3 +60,16 @@ def id_of_canonical(canonical: str) -> str:
     """`article_id` of a URL already in canonical form (saves canonicalising it twice)."""
     digest = hashlib.sha256(canonical.encode("utf-8")).digest()
     return base64.b32encode(digest[:5]).decode("ascii").lower()
+
+
+def is_web_address(url: str) -> bool:
+    """True for a full http(s) address with a host and a port in range; never raises
+    ("https://", "https://[::1" and "http://h:99999/" are not addresses)."""
+    if not url.startswith(("http://", "https://")):
+        return False
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises for a port out of range
+    except ValueError:  # that, or a broken [IPv6] host
+        return False
+    return bool(parts.hostname)

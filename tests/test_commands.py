@@ -8,6 +8,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from newsletter.commands.articles import list_articles
 from newsletter.commands.build import build_issue
 from newsletter.commands.check import check_issue
@@ -200,15 +202,19 @@ def test_numbers_and_dates_are_written_in_ascii_digits(newsroom: Path) -> None:
     assert "number: expected a whole number, found '\u0664\u0662'" in result.output
 
 
-def test_an_address_without_a_host_is_not_a_link(newsroom: Path) -> None:
+@pytest.mark.parametrize("address", ["https://", "https://[::1", "http://example.org:99999/"])
+def test_an_address_without_a_host_is_not_a_link(newsroom: Path, address: str) -> None:
     issue = newsroom / "issues" / "extra.yaml"
     issue.write_text(
         "number: 7\ndate: 2026-11-27\ntitle: A Title For The Week\n"
         "preheader: One sentence long enough for the inbox to show it after the subject.\n"
         "author: karimi\nsections:\n  - layout: list\n    items:\n"
-        "      - url: 'https://'\n        title: Nowhere\n        blurb: Words.\n",
+        f"      - url: '{address}'\n        title: Nowhere\n        blurb: Words.\n",
         encoding="utf-8",
     )
     result = run("check", "issues/extra.yaml")
     assert result.exit_code == 1
-    assert "sections[0].items[0].url: expected an http(s) URL, found 'https://'" in result.output
+    assert f"sections[0].items[0].url: expected an http(s) URL, found '{address}'" in (
+        result.output
+    )
+    assert "internal error" not in result.output

@@ -14,7 +14,6 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import nh3
 
@@ -23,7 +22,7 @@ from newsletter.issue.schema import SchemaReader, codepoint
 from newsletter.models import Article, Image
 from newsletter.records import ARTICLE_KEYS, IMAGE_KEYS
 from newsletter.untrusted import clean_text, terminal_text
-from newsletter.urls import article_id, id_of_canonical
+from newsletter.urls import article_id, id_of_canonical, is_web_address
 
 # Stories a newsroom keeps fall well inside; far from datetime's ends, where turning a time into
 # the newsletter's local time overflows.
@@ -126,13 +125,7 @@ class LockReader(SchemaReader):
             self.missing(parent, key, f"{hint}, {self.refresh}")
             return None
         value = node.value if isinstance(node, YScalar) and node.quoted else ""
-        try:
-            parts = urlsplit(value)
-            _ = parts.port  # raises for a port out of range
-        except ValueError:  # that, or a broken [IPv6] host
-            parts = urlsplit("")
-        ok = value.startswith(("http://", "https://")) and bool(parts.hostname)
-        if not ok or _URL_JUNK.search(value) or value != clean_text(value):
+        if not is_web_address(value) or _URL_JUNK.search(value) or value != clean_text(value):
             found = _shown(value) if value else json_kind(node)
             self.error(
                 node, key, f"expected an http(s) URL, found {found}", f"{hint}, {self.refresh}"

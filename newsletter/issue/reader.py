@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from newsletter._yaml import YNode, YScalar, YSeq
 from newsletter.config import Settings
@@ -23,6 +22,7 @@ from newsletter.issue.schema import YamlReader
 from newsletter.labels import LABEL_KEYS, label_placeholder_problem
 from newsletter.models import Article, Author, Image, Issue, Item, Note, Section
 from newsletter.suggest import did_you_mean
+from newsletter.urls import is_web_address
 
 LAYOUTS = ("feature", "list")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -183,7 +183,7 @@ class IssueReader(YamlReader):
             hint="the image's full https:// address",
             one_line=True,
         )
-        if url and not _web_address(url):
+        if url and not is_web_address(url):
             self.error(
                 fields["url"],
                 f"{key}.url",
@@ -310,7 +310,7 @@ class IssueReader(YamlReader):
             if article is None:
                 return None
         url = self.text(fields.get("url"), f"{key}.url", node, required=False, one_line=True)
-        if url and not _web_address(url):
+        if url and not is_web_address(url):
             self.error(
                 fields["url"],
                 f"{key}.url",
@@ -434,8 +434,3 @@ class IssueReader(YamlReader):
         found, problems = self.refs.resolve(node, key, day, seen)
         self.problems.extend(problems)
         return found
-
-
-def _web_address(url: str) -> bool:
-    """An http(s) address with a host: "https://" alone, or "https:///x", is not one."""
-    return url.startswith(("https://", "http://")) and bool(urlsplit(url).hostname)
