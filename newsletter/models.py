@@ -247,11 +247,3 @@ class RenderedIssue:
     text: str
     checks: tuple[Problem, ...] = ()
     sizes: Sizes = Sizes(0, 0)
-
-
-@dataclass(frozen=True, slots=True)
-class Receipt:
-    """What an exporter did: the target it wrote to and a line of detail for the editor."""
-
-    target: str
-    detail: str

@@ -1,23 +1,43 @@
-"""Stage 4 (delivery), the build folder: a `RenderedIssue` → build/<date>/ with email.html,
-email.txt, email.eml and report.json.
+"""Stage 4 (delivery), the build folder: a `RenderedIssue` → the bytes of email.html,
+email.txt, email.eml and report.json (`build_files`), then build/<name>/ on disk
+(`write_build`).
 
 The placeholders become the newsroom's real links here (unsubscribe page, the archive copy
-of this issue). Every file is written atomically; the issue was fully rendered in memory
-before the first byte is written, so a failed build writes nothing.
+of this issue). The files are made in memory first, so the preview can serve exactly what a
+build writes, and a failed build writes nothing; every file is written atomically.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from newsletter.config import Settings
 from newsletter.deliver.eml import build_message
 from newsletter.errors import Problem
 from newsletter.files import write_atomic
-from newsletter.models import Receipt, RenderedIssue
+from newsletter.models import RenderedIssue
 from newsletter.placeholders import fill_placeholders
+
+FILE_NAMES = ("email.html", "email.txt", "email.eml", "report.json")
+
+
+@dataclass(frozen=True, slots=True)
+class BuildFiles:
+    """The files of one build, made but not yet written: the folder name (the issue's slug)
+    and each file's bytes by name, in `FILE_NAMES` order."""
+
+    slug: str
+    files: tuple[tuple[str, bytes], ...]
+
+    def __getitem__(self, name: str) -> bytes:
+        """The bytes of one file, by name (`email.html`, …)."""
+        for known, data in self.files:
+            if known == name:
+                return data
+        raise KeyError(name)
 
 
 def view_url(settings: Settings, rendered: RenderedIssue) -> str:
@@ -25,15 +45,11 @@ def view_url(settings: Settings, rendered: RenderedIssue) -> str:
     return settings.archive_url.rstrip("/") + f"/{rendered.issue.slug}/"
 
 
-def write_build(
-    rendered: RenderedIssue,
-    settings: Settings,
-    out_dir: Path,
-    warnings: Sequence[Problem] = (),
-) -> Receipt:
-    """Write the build folder for one issue and return where it went. `report.json` lists
-    the issue file's `warnings` and the email lint's findings."""
-    folder = out_dir / rendered.issue.slug
+def build_files(
+    rendered: RenderedIssue, settings: Settings, warnings: Sequence[Problem] = ()
+) -> BuildFiles:
+    """The four files of a build, in memory. `report.json` lists the issue file's
+    `warnings` and the email lint's findings."""
     links = {
         "unsubscribe": settings.unsubscribe_url,
         "view_in_browser": view_url(settings, rendered),
@@ -58,11 +74,14 @@ def write_build(
         },
         "problems": [problem.to_dict() for problem in (*warnings, *rendered.checks)],
     }
-    write_atomic(folder / "email.html", html)
-    write_atomic(folder / "email.txt", text)
-    write_atomic(folder / "email.eml", eml)
-    write_atomic(folder / "report.json", json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    return Receipt(
-        str(folder),
-        f"email.html {sizes.html_bytes // 1024} KB, email.txt, email.eml, report.json",
-    )
+    report_text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    contents = (html.encode("utf-8"), text.encode("utf-8"), eml, report_text.encode("utf-8"))
+    return BuildFiles(rendered.issue.slug, tuple(zip(FILE_NAMES, contents, strict=True)))
+
+
+def write_build(built: BuildFiles, out_dir: Path) -> Path:
+    """Write a build's files to out_dir/<slug>/ and return that folder."""
+    folder = out_dir / built.slug
+    for name, data in built.files:
+        write_atomic(folder / name, data)
+    return folder
