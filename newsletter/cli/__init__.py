@@ -1,7 +1,8 @@
 """Entry point: the `newsletter` command line (click). The group and its options live here;
 each command lives with its family (`feeds`: fetch, articles; `issues`: draft, check, build;
-`newsroom`: init) and only parses its options, calls one function of `newsletter.commands`
-and prints what it returns. Bad input is printed as problems and exits 1, never as a
+`preview`; `newsroom`: init) and only parses its options, calls one function of
+`newsletter.commands` (or, for `preview`, starts `newsletter.preview`) and prints what it
+returns. Bad input is printed as problems and exits 1, never as a
 traceback; a usage error exits 2. The commands' modules load what they need when they run, so
 `check` in an editor's save loop never loads the HTTP stack and `fetch` never the renderer.
 """
@@ -14,6 +15,7 @@ from newsletter import __version__
 from newsletter.cli.feeds import articles, fetch
 from newsletter.cli.issues import build, check, draft
 from newsletter.cli.newsroom import init
+from newsletter.cli.preview import preview
 
 __all__ = ["cli", "main"]
 
@@ -30,13 +32,14 @@ def cli(debug: bool) -> None:
       newsletter articles --week 2026-11-27     see what the week holds
       newsletter draft --date 2026-11-27        scaffold issues/2026-11-27.yaml
       newsletter check issues/2026-11-27.yaml   every mistake, with line and hint
+      newsletter preview issues/2026-11-27.yaml live preview in the browser while you edit
       newsletter build issues/2026-11-27.yaml   build/2026-11-27/email.html, .txt, .eml
 
     A newsroom of your own: newsletter init ../my-briefing --name "My Briefing"
     """
 
 
-for command in (fetch, articles, draft, check, build, init):
+for command in (fetch, articles, draft, check, preview, build, init):
     cli.add_command(command)
 
 

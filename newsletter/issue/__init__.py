@@ -12,7 +12,13 @@ and `draft` writes the scaffold.
 
 from __future__ import annotations
 
-from newsletter.issue.draft import draft_issue, issues_folder, next_number
+from newsletter.issue.draft import (
+    candidate_item,
+    draft_issue,
+    issues_folder,
+    next_number,
+    number_and_date,
+)
 from newsletter.issue.loader import MAX_ISSUE_BYTES, CheckedIssue, read_issue
 from newsletter.issue.lockfile import Lock, lock_path, lock_text, read_lock
 from newsletter.issue.references import ArticleSource, earlier_uses
@@ -22,12 +28,14 @@ __all__ = [
     "ArticleSource",
     "CheckedIssue",
     "Lock",
+    "candidate_item",
     "draft_issue",
     "earlier_uses",
     "issues_folder",
     "lock_path",
     "lock_text",
     "next_number",
+    "number_and_date",
     "read_issue",
     "read_lock",
 ]

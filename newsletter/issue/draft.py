@@ -40,7 +40,7 @@ def next_number(folder: Path, day: date | None = None) -> int:
     comes between them. Without `day`, one more than the highest of them all."""
     before = same_day = 0
     for path in folder.glob("*.yaml"):
-        number, dated = _number_and_date(path)
+        number, dated = number_and_date(path)
         if number is None:
             continue
         if day is None or (dated is not None and dated < day):
@@ -50,7 +50,9 @@ def next_number(folder: Path, day: date | None = None) -> int:
     return same_day or before + 1
 
 
-def _number_and_date(path: Path) -> tuple[int | None, date | None]:
+def number_and_date(path: Path) -> tuple[int | None, date | None]:
+    """The `number:` and `date:` an issue file gives, read leniently (a half-edited file
+    still counts); None for each it does not give or cannot be read."""
     try:
         with path.open("rb") as handle:
             text = handle.read(MAX_ISSUE_BYTES).decode("utf-8", errors="replace")
@@ -65,6 +67,14 @@ def _number_and_date(path: Path) -> tuple[int | None, date | None]:
     except ValueError:
         dated = None
     return (int(number) if number.isdigit() else None), dated
+
+
+def candidate_item(article_id: str, indent: int = 6) -> str:
+    """A roundup item for one article, as an issue file writes it under `items:`: the
+    article's id and a blurb line for the editor's words, indented by `indent` spaces."""
+    pad = " " * indent
+    blurb = "TODO One or two sentences in your own words."
+    return f"{pad}- article: {article_id}\n{pad}  blurb: {blurb}\n"
 
 
 def draft_issue(
@@ -134,8 +144,9 @@ def draft_issue(
             used = ""
             if article.id in earlier:
                 used = f"  (already in issue {earlier[article.id][0]})"
-            lines.append(f"      # - article: {article.id}   # {when}  {title}{used}")
-            lines.append("      #   blurb: TODO One or two sentences in your own words.")
+            entry, blurb = candidate_item(article.id, indent=0).splitlines()
+            lines.append(f"      # {entry}   # {when}  {title}{used}")
+            lines.append(f"      # {blurb}")
     lines += [
         "signoff: |",
         "  TODO A line inviting questions, comments and tips: just reply to this email.",
