@@ -1,17 +1,27 @@
-"""Shared fixtures: a copy of the demo newsroom in a temporary folder, a CLI runner, and a real
-HTTP server on 127.0.0.1 that serves feeds with the status, headers and delays a test asks for.
+"""Shared fixtures: a copy of the demo newsroom in a temporary folder, a CLI runner, a real
+HTTP server on 127.0.0.1 that serves feeds with the status, headers and delays a test asks for,
+and `newsletter preview` run in a child process.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
+import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -168,3 +178,63 @@ def feed_server() -> Iterator[FeedServer]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@dataclass
+class PreviewProcess:
+    """`newsletter preview` running in a child process; `url` is where it listens."""
+
+    process: subprocess.Popen[str]
+    url: str
+    port: int
+    first_line: str
+
+    def state(self) -> dict[str, Any]:
+        """The preview's /state.json."""
+        with urllib.request.urlopen(self.url + "state.json", timeout=10) as answer:
+            return json.loads(answer.read())  # type: ignore[no-any-return]
+
+    def wait_for(
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 15
+    ) -> dict[str, Any]:
+        """Poll /state.json until `predicate` holds for it; fail after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.state()
+            if predicate(state):
+                return state
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the preview never got there; last state: {state}")
+            time.sleep(0.05)
+
+    def stop(self) -> tuple[int, str, str]:
+        """Ctrl-C the preview and return its exit code, stdout and stderr."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        out, err = self.process.communicate(timeout=10)
+        return self.process.returncode, self.first_line + out, err
+
+
+@contextmanager
+def preview_process(folder: Path, *args: str) -> Iterator[PreviewProcess]:
+    """Start `newsletter preview ARGS` in `folder` and wait until it listens."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsletter", "preview", *args],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        line = process.stdout.readline() if process.stdout else ""
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        if not found:
+            process.kill()
+            _, err = process.communicate(timeout=10)
+            raise AssertionError(f"the preview did not start: {line!r} {err}")
+        yield PreviewProcess(process, found.group(0), int(found.group(1)), line)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=10)

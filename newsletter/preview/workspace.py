@@ -80,7 +80,8 @@ class Workspace:
     """The preview's state: the issue file, its editions and their latest builds."""
 
     def __init__(self, issue_file: Path, config: Path | None = None) -> None:
-        self.primary = issue_file.absolute()
+        # As given, so that problems and report.json name it as `build` does.
+        self.primary = issue_file
         self._config = config
         self._inputs = _Inputs()
         self._editions: dict[Path, Edition] = {}
@@ -93,7 +94,7 @@ class Workspace:
         the store's and the theme's with its subfolders. Only folders that exist; a missing
         one is watched for through its parent."""
         inputs = self._inputs
-        wanted = [self.primary.parent]
+        wanted = [self.primary.absolute().parent]
         settings = inputs.settings
         config = self._config_path()
         if config is not None:
@@ -139,7 +140,7 @@ class Workspace:
             ".css",
         }:
             return "theme"
-        if path.parent == self.primary.parent and (
+        if path.parent == self.primary.absolute().parent and (
             path.suffix == ".yaml" or path.name.endswith(".lock.json")
         ):
             return "issue"
@@ -162,16 +163,17 @@ class Workspace:
                 everything = True
             elif kind == "issue":
                 stem = path.name.removesuffix(".lock.json").removesuffix(".yaml")
-                files.add(path.with_name(stem + ".yaml"))
+                files.add(path.absolute().with_name(stem + ".yaml"))
             elif kind == "all":
                 self._inputs.stale.update({"settings", "theme", "store"})
                 everything = True
         editions = self.edition_paths()
+        known = {p.absolute() for p in editions}
         # A file that is no longer (or not yet) an edition is dropped or added by the rebuild
         # of the edited issue, which recomputes the editions.
-        if files - set(editions) or set(self._editions) - set(editions):
-            files.add(self.primary)
-        chosen = editions if everything else [p for p in editions if p in files]
+        if files - known or set(self._editions) - set(editions):
+            files.add(self.primary.absolute())
+        chosen = editions if everything else [p for p in editions if p.absolute() in files]
         return sorted(chosen, key=lambda p: p != self.primary)
 
     def edition_paths(self) -> list[Path]:

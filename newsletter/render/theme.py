@@ -68,6 +68,14 @@ def load_theme(folder: Path | None) -> Theme:
         for lang, table in raw.items()
         if isinstance(table, dict)
     }
+    if folder.resolve() != default_theme().resolve():
+        # A theme of the newsroom's own need not repeat every label: the default theme's
+        # stand in for those it leaves out (the templates use them all).
+        defaults = load_theme(None).labels
+        labels = {
+            lang: {**defaults.get(lang, {}), **labels.get(lang, {})}
+            for lang in {*defaults, *labels}
+        }
     problems = [
         Problem(f"[labels.{lang}] {key}: {found[0]}", path=labels_path, hint=found[1])
         for lang, table in labels.items()
