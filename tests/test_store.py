@@ -79,6 +79,7 @@ def test_a_store_of_schema_1_is_migrated_forward(tmp_path: Path) -> None:
         _save(store, "a", _article("https://e.org/kept"))
     db = sqlite3.connect(path)
     db.execute("DROP TABLE article_feeds")
+    db.execute("DROP TABLE sends")
     db.execute("ALTER TABLE feeds DROP COLUMN moved_to")
     db.execute("PRAGMA user_version = 1")
     db.commit()

@@ -2,7 +2,7 @@
 
 Built with the standard library's `email` package (text part first, HTML second, as RFC 2046
 orders them by preference), both parts quoted-printable in lines of at most 76 characters
-(RFC 2045) and every header folded at 78 but the Subject. The message carries what mail
+(RFC 2045) and every header folded at 78 but a Subject in ASCII. The message carries what mail
 clients and services read from a list: `Content-Language`, `List-Id` (RFC 2919) and a one-click
 `List-Unsubscribe` with an https link and a mailto (RFC 2369, RFC 8058). Date and Message-ID come
 from the issue, not the clock, and the MIME boundary from the content, so the same issue always
@@ -33,14 +33,16 @@ _ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]*")
 
 
 class _Policy(EmailPolicy):
-    """SMTP's policy (CRLF) that leaves the Subject on one line.
+    """SMTP's policy (CRLF) that leaves a Subject in ASCII on one line.
 
     RFC 5322 allows 998 characters per line; the standard library's folder would otherwise break
-    a long Subject right after "Subject:", which some clients show as a leading space."""
+    a long Subject right after "Subject:", which some clients show as a leading space. A Subject
+    in other scripts is folded: it is written as encoded words, which RFC 2047 limits to 75
+    characters each, and the folds between them vanish when read."""
 
     def fold_binary(self, name: str, value: str) -> bytes:
-        """The header as bytes, folded at `max_line_length`, the Subject never."""
-        if name.lower() == "subject":
+        """The header as bytes, folded at `max_line_length`, an ASCII Subject never."""
+        if name.lower() == "subject" and value.isascii():
             return EmailPolicy.fold_binary(self.clone(max_line_length=998), name, value)
         return super().fold_binary(name, value)
 
