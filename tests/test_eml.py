@@ -98,7 +98,7 @@ def test_the_list_headers(newsroom: Path) -> None:
     assert message["List-Id"] == "The Darvana Briefing <briefing.example.org>"
     assert message["List-Unsubscribe"] == (
         "<https://example.org/briefing/unsubscribe>, "
-        "<mailto:briefing@example.org?subject=unsubscribe>"
+        "<mailto:unsubscribe@example.org?subject=unsubscribe>"
     )
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message["To"] == "undisclosed-recipients:;"
@@ -106,30 +106,45 @@ def test_the_list_headers(newsroom: Path) -> None:
     assert parse(fa)["Content-Language"] == "fa"
 
 
-def test_unsubscribe_mailto_is_a_setting(newsroom: Path) -> None:
+DEMO_MAILTO = 'unsubscribe_mailto = "unsubscribe@example.org"'
+
+
+def set_mailto(newsroom: Path, line: str) -> Path:
     settings = newsroom / "newsletter.toml"
-    settings.write_text(
-        settings.read_text(encoding="utf-8")
-        + 'unsubscribe_mailto = "leave+briefing@example.org"\n',
-        encoding="utf-8",
-    )
+    text = settings.read_text(encoding="utf-8")
+    assert DEMO_MAILTO in text
+    settings.write_text(text.replace(DEMO_MAILTO, line), encoding="utf-8")
+    return settings
+
+
+def test_unsubscribe_mailto_is_a_setting(newsroom: Path) -> None:
+    set_mailto(newsroom, 'unsubscribe_mailto = "leave+briefing@example.org"')
     raw, _, _ = build(newsroom, ISSUES[0])
     assert parse(raw)["List-Unsubscribe"].endswith(
         ", <mailto:leave+briefing@example.org?subject=unsubscribe>"
     )
 
 
-def test_unsubscribe_mailto_must_be_a_bare_address(newsroom: Path) -> None:
-    settings = newsroom / "newsletter.toml"
-    settings.write_text(
-        settings.read_text(encoding="utf-8") + 'unsubscribe_mailto = "mailto:leave@example.org"\n',
-        encoding="utf-8",
+def test_without_unsubscribe_mailto_the_sender_takes_the_requests(newsroom: Path) -> None:
+    set_mailto(newsroom, "")
+    raw, _, _ = build(newsroom, ISSUES[0])
+    assert parse(raw)["List-Unsubscribe"] == (
+        "<https://example.org/briefing/unsubscribe>, "
+        "<mailto:briefing@example.org?subject=unsubscribe>"
     )
+
+
+def test_unsubscribe_mailto_must_be_a_bare_address(newsroom: Path) -> None:
+    settings = set_mailto(newsroom, 'unsubscribe_mailto = "mailto:leave@example.org"')
     result = run("check", ISSUES[0])
     assert result.exit_code == 1
-    lines = len(settings.read_text(encoding="utf-8").splitlines())
+    line = (
+        settings.read_text(encoding="utf-8")
+        .splitlines()
+        .index('unsubscribe_mailto = "mailto:leave@example.org"   # the mailto of List-Unsubscribe')
+    )
     assert (
-        f"newsletter.toml:{lines}:1: error: delivery.unsubscribe_mailto: expected a bare "
+        f"newsletter.toml:{line + 1}:1: error: delivery.unsubscribe_mailto: expected a bare "
         "email address, found 'mailto:leave@example.org'" in result.stderr
     )
     assert (

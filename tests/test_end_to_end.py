@@ -74,7 +74,7 @@ def test_the_eml_is_a_multipart_message_with_both_versions(newsroom: Path) -> No
     assert message["Subject"].startswith("The Darvana Briefing: ")
     assert message["List-Unsubscribe"] == (
         "<https://example.org/briefing/unsubscribe>, "
-        "<mailto:briefing@example.org?subject=unsubscribe>"
+        "<mailto:unsubscribe@example.org?subject=unsubscribe>"
     )
     plain = message.get_body(("plain",))
     rich = message.get_body(("html",))
