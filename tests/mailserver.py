@@ -90,8 +90,9 @@ def make_authority(folder: Path) -> Authority:
     return Authority(ca, pem)
 
 
-def password_checker(user: str, password: str) -> Callable[..., AuthResult]:
-    """An aiosmtpd authenticator that lets in one user with one password."""
+def password_checker(user: str, password: str, echo: bool = False) -> Callable[..., AuthResult]:
+    """An aiosmtpd authenticator that lets in one user with one password; with `echo`, a
+    careless server that repeats the password it was given in its refusal."""
 
     def check(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
         ok = (
@@ -99,6 +100,9 @@ def password_checker(user: str, password: str) -> Callable[..., AuthResult]:
             and data.login.decode() == user
             and data.password.decode() == password
         )
+        if echo and not ok:
+            given = data.password.decode() if isinstance(data, LoginPassword) else ""
+            return AuthResult(success=False, handled=False, message=f"535 5.7.8 {given} is wrong")
         return AuthResult(success=ok, handled=False)
 
     return check

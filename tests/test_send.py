@@ -12,6 +12,7 @@ import pytest
 
 from newsletter.commands.build import prepare_build
 from newsletter.config import load_settings
+from newsletter.deliver.smtp import send_copies
 from newsletter.deliver.targets import Target, TargetError, parse_recipient, parse_target
 from tests.conftest import run
 from tests.mailserver import Inbox, free_port, mail_server, make_authority, password_checker
@@ -274,6 +275,22 @@ def test_a_bad_login_never_shows_the_password(
     assert not (newsroom / "data" / "articles.sqlite3").exists() or sends_in_store(newsroom) == []
 
 
+def test_a_server_that_repeats_the_password_does_not_get_it_printed(
+    newsroom: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSLETTER_SMTP_USER", "desk")
+    monkeypatch.setenv("NEWSLETTER_SMTP_PASSWORD", PASSWORD)
+    checker = password_checker("desk", "another-password", echo=True)
+    with mail_server(Inbox(), authenticator=checker, auth_require_tls=False) as port:
+        result = send(port, "me@example.org", extra=("--json",))
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["error"] == (
+        f"smtp://127.0.0.1:{port}: the server refused the login (535 5.7.8 *** is wrong): "
+        "check NEWSLETTER_SMTP_USER and NEWSLETTER_SMTP_PASSWORD"
+    )
+    assert PASSWORD not in result.output
+
+
 def test_a_login_to_a_server_without_auth(newsroom: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSLETTER_SMTP_USER", "desk")
     monkeypatch.setenv("NEWSLETTER_SMTP_PASSWORD", PASSWORD)
@@ -352,6 +369,10 @@ def test_a_dry_run_after_a_send_says_it_would_need_again(newsroom: Path) -> None
         ("smtp://127.0.0.1:0", "'smtp://127.0.0.1:0' has no valid port"),
         ("smtp://127.0.0.1:25/inbox", "has more than a host and port"),
         ("smtp://127.0.0.1:25?starttls=yes", "has more than a host and port"),
+        (
+            f"listmonk+https://desk:{PASSWORD}@lists.example.org/api",
+            "unsupported target 'listmonk+https://lists.example.org/api': use smtp://HOST:PORT",
+        ),
         (
             f"smtp://desk:{PASSWORD}@127.0.0.1:25",
             "smtp:// addresses carry no user or password: set NEWSLETTER_SMTP_USER and",
@@ -442,3 +463,35 @@ def test_the_password_is_not_sent_in_the_clear_beyond_this_machine(
         local = send(port, "me@example.org")
     assert local.exit_code == 0, local.output
     assert len(inbox.messages) == 1
+
+
+def test_an_error_of_the_caller_between_two_copies_is_not_taken_for_the_servers() -> None:
+    inbox = Inbox()
+
+    def full_disk(recipient: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    with mail_server(inbox) as port, pytest.raises(OSError, match="No space left"):
+        send_copies(
+            Target("smtp", "127.0.0.1", port),
+            b"Subject: x\r\n\r\nhello\r\n",
+            "briefing@example.org",
+            ["a@example.org", "b@example.org"],
+            on_delivered=full_disk,
+        )
+    assert inbox.recipients == ["a@example.org"]  # it stopped at the first failed record
+
+
+def test_the_issues_warnings_are_shown_and_the_copy_still_goes(newsroom: Path) -> None:
+    issue = newsroom / ISSUE
+    lines = issue.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = ["preheader: Too short.\n" if line.startswith("preheader:") else line for line in lines]
+    issue.write_text("".join(lines), encoding="utf-8")
+    inbox = Inbox()
+    with mail_server(inbox) as port:
+        result = send(port, "me@example.org")
+        as_json = send(port, "desk@example.org", extra=("--json",))
+    assert result.exit_code == 0, result.output
+    assert ": warning: preheader:" in result.stderr
+    assert [p["key"] for p in json.loads(as_json.stdout)["problems"]] == ["preheader"]
+    assert inbox.recipients == ["me@example.org", "desk@example.org"]

@@ -14,6 +14,7 @@ import click
 
 from newsletter.cli.shared import config_option, echo_json, handle_errors, load
 from newsletter.deliver.targets import Target, TargetError, parse_recipient, parse_target
+from newsletter.errors import format_problems
 from newsletter.untrusted import terminal_text
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ def send(
                     {"recipient": recipient, "reply": reply} for recipient, reply in result.refused
                 ],
                 "not_sent": list(result.not_sent),
+                "problems": [problem.to_dict() for problem in result.problems],
                 "ok": result.ok,
                 "error": result.error,
             }
@@ -136,6 +138,8 @@ def send(
 
 
 def _echo_result(result: SendResult, mode: str, zone: tzinfo) -> None:
+    if result.problems:
+        click.echo(format_problems(result.problems, wrote_nothing=False), err=True, nl=False)
     size = f"{result.size:,} bytes"
     if result.dry_run:
         tls = "TLS" if result.target.startswith("smtps:") else _STARTTLS[mode]

@@ -9,8 +9,8 @@ store is the newsroom's private, transactional record (recipient addresses are p
 and the issues folder is shared and published from), which a crash between two copies cannot
 leave half-written. A recipient who already got the issue through the same target is skipped
 unless `again`; a send that fails midway records only the copies delivered, so running it again
-reaches only the rest. Like `build`, a send that delivers writes the issue's lock file, so the
-email sent can be built again byte for byte.
+reaches only the rest. Like `build`, a send (but not a dry run) writes the issue's lock file,
+before it connects, so the email sent can be built again byte for byte.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 from newsletter.config import Settings
 from newsletter.deliver.smtp import Credentials, StartTls, send_copies
 from newsletter.deliver.targets import Target
-from newsletter.errors import NewsletterError
+from newsletter.errors import NewsletterError, Problem
 from newsletter.models import SentCopy
 
 USER_VARIABLE = "NEWSLETTER_SMTP_USER"
@@ -37,8 +37,9 @@ CAFILE_VARIABLE = "NEWSLETTER_SMTP_CAFILE"
 @dataclass(frozen=True, slots=True)
 class SendResult:
     """What a send did, or with `dry_run` would do: the issue, the target, the message's size,
-    who got a copy now, who had one already (and was skipped), whom the server refused (with
-    its answer), who was not reached, and the one-line reason when it did not all go."""
+    the issue's warnings, who got a copy now, who had one already (and was skipped), whom the
+    server refused (with its answer), who was not reached, and the one-line reason when it did
+    not all go."""
 
     number: int
     slug: str
@@ -49,6 +50,7 @@ class SendResult:
     dry_run: bool
     login: bool
     to_send: tuple[str, ...]
+    problems: tuple[Problem, ...] = ()
     delivered: tuple[str, ...] = ()
     skipped: tuple[SentCopy, ...] = ()
     refused: tuple[tuple[str, str], ...] = ()
@@ -142,6 +144,7 @@ def send_issue(
         dry_run=dry_run,
         login=credentials is not None,
         to_send=to_send,
+        problems=prepared.problems,
         skipped=skipped,
     )
     if not to_send:
@@ -150,13 +153,15 @@ def send_issue(
     if dry_run:
         return result
 
-    lock_written = False
+    lock = lock_path(issue_file)
+    try:
+        write_atomic(lock, lock_text(issue.number, issue.date, issue.articles))
+    except OSError as exc:
+        raise NewsletterError(
+            f"cannot write the lock file {lock} ({exc.strerror or exc}); nothing was sent"
+        ) from None
 
     def record(recipient: str) -> None:
-        nonlocal lock_written
-        if not lock_written:
-            write_atomic(lock_path(issue_file), lock_text(issue.number, issue.date, issue.articles))
-            lock_written = True
         copy = SentCopy(issue.slug, issue.number, target.address, recipient, _now(), digest)
         with Store(settings.store) as store:
             store.record_sent(copy)

@@ -50,6 +50,10 @@ class _Stop(Exception):
     """Ends the session with a message for the editor."""
 
 
+class _CallerFailed(Exception):
+    """`on_delivered` raised: its error is the caller's, not the server's, and goes up as is."""
+
+
 def _reply(code: int, message: bytes | str) -> str:
     text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
     return f"{code} {' '.join(text.split())}"
@@ -152,7 +156,13 @@ def send_copies(
                     client.rset()
                     continue
                 delivered.append(recipient)
-                on_delivered(recipient)
+                try:
+                    on_delivered(recipient)
+                except Exception as exc:
+                    raise _CallerFailed from exc
+    except _CallerFailed as failed:
+        assert failed.__cause__ is not None
+        raise failed.__cause__ from None
     except _Stop as stop:
         return outcome(f"{where}: {stop}")
     except smtplib.SMTPSenderRefused as exc:

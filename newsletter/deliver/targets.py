@@ -61,7 +61,7 @@ def parse_target(text: str) -> Target:
     scheme, colon, _ = text.partition(":")
     scheme = scheme.lower()
     if not colon or scheme not in DEFAULT_PORTS or not text[len(scheme) :].startswith("://"):
-        shown = text if "@" not in text else f"{scheme}:…"
+        shown = _without_userinfo(text) if "://" in text else text
         raise TargetError(f"unsupported target '{shown}': use {ACCEPTED}")
     try:
         parts = urlsplit(text)
