@@ -115,8 +115,9 @@ MIGRATIONS: tuple[_Migration, ...] = (
     _repair_values,
     # 5: every copy of an issue `send` delivered: by issue (its slug), target and recipient,
     # so that a second send to the same address needs --again. One row per copy, kept.
+    # IF NOT EXISTS: a store whose version was set back by hand keeps the sends it recorded.
     """
-    CREATE TABLE sends (
+    CREATE TABLE IF NOT EXISTS sends (
         issue TEXT NOT NULL,
         target TEXT NOT NULL,
         recipient TEXT NOT NULL,
@@ -124,6 +125,6 @@ MIGRATIONS: tuple[_Migration, ...] = (
         number INTEGER NOT NULL,
         digest TEXT NOT NULL
     );
-    CREATE INDEX sends_issue ON sends (issue, target, recipient, sent_at);
+    CREATE INDEX IF NOT EXISTS sends_issue ON sends (issue, target, recipient, sent_at);
     """,
 )
