@@ -129,11 +129,14 @@ def send_issue(
     message = prepared.files["email.eml"]
     digest = hashlib.sha256(message).hexdigest()
     sender = parseaddr(settings.sender)[1]
-    wanted = tuple(dict.fromkeys(recipient_key(address) for address in recipients))
+    # Each address once, as first written; recorded and compared in lower case.
+    wanted: dict[str, str] = {}
+    for address in recipients:
+        wanted.setdefault(recipient_key(address), address)
     with Store(settings.store, create=not dry_run) as store:
         earlier = store.sent_copies(issue.slug, target.address)
-    skipped = () if again else tuple(earlier[r] for r in wanted if r in earlier)
-    to_send = tuple(r for r in wanted if again or r not in earlier)
+    skipped = () if again else tuple(earlier[key] for key in wanted if key in earlier)
+    to_send = tuple(address for key, address in wanted.items() if again or key not in earlier)
     result = SendResult(
         number=issue.number,
         slug=issue.slug,
@@ -162,7 +165,8 @@ def send_issue(
         ) from None
 
     def record(recipient: str) -> None:
-        copy = SentCopy(issue.slug, issue.number, target.address, recipient, _now(), digest)
+        key = recipient_key(recipient)
+        copy = SentCopy(issue.slug, issue.number, target.address, key, _now(), digest)
         with Store(settings.store) as store:
             store.record_sent(copy)
 
