@@ -131,12 +131,16 @@ def send_copies(
     tls = target.implicit_tls
     where = target.address
 
+    def scrub(text: str) -> str:
+        if credentials is None or not credentials.password:
+            return text
+        return text.replace(credentials.password, "***")
+
     def outcome(error: str | None) -> SmtpOutcome:
         done = set(delivered) | {recipient for recipient, _ in refused}
         left = tuple(recipient for recipient in recipients if recipient not in done)
-        if error is not None and credentials is not None and credentials.password:
-            error = error.replace(credentials.password, "***")
-        return SmtpOutcome(tuple(delivered), tuple(refused), left, error, tls)
+        answers = tuple((recipient, scrub(reply)) for recipient, reply in refused)
+        return SmtpOutcome(tuple(delivered), answers, left, error and scrub(error), tls)
 
     try:
         client = _open(target, starttls, _tls_context(cafile))
