@@ -47,6 +47,8 @@ class Settings:
     subscribe_url: str
     unsubscribe_url: str
     archive_url: str
+    # Where List-Unsubscribe's mailto goes; None: the sender's address.
+    unsubscribe_mailto: str | None = None
     authors: dict[str, Author] = field(default_factory=dict)
     feeds: tuple[FeedSource, ...] = ()
     fetch: FetchLimits = field(default_factory=FetchLimits)
@@ -79,6 +81,14 @@ def email_address(text: str, root: Path) -> str:
         raise Invalid(
             f"expected an email address, found '{text}'", 'write it as "Name <address@example.org>"'
         )
+    return text
+
+
+def bare_address(text: str, root: Path) -> str:
+    """An email address without a name: `unsubscribe@example.org`."""
+    local, at, domain = text.rpartition("@")
+    if not at or not local or "." not in domain or re.search(r"[\s<>(),;:\"\[\]\\]", text):
+        raise Invalid(f"expected a bare email address, found '{text}'")
     return text
 
 
@@ -241,6 +251,13 @@ SECTIONS = (
                 hint=_FULL_URL,
                 check=web_address,
             ),
+            Option(
+                "unsubscribe_mailto",
+                what="an email address",
+                hint="a bare address that handles unsubscribe requests, e.g. "
+                'unsubscribe_mailto = "unsubscribe@example.org"',
+                check=bare_address,
+            ),
         ),
     ),
     Section(
@@ -314,6 +331,7 @@ def _settings(path: Path, checked: Mapping[str, tuple[Entry, ...]], spans: KeySp
         organisation=news.maybe("organisation", str) or name,
         subscribe_url=news.get("subscribe_url", str),
         unsubscribe_url=checked["delivery"][0].get("unsubscribe_url", str),
+        unsubscribe_mailto=checked["delivery"][0].maybe("unsubscribe_mailto", str),
         archive_url=news.get("archive_url", str),
         authors={
             str(author.keys[-1]): Author(

@@ -113,4 +113,18 @@ MIGRATIONS: tuple[_Migration, ...] = (
     """,
     # 4: repair dates that cannot be read back, and text with control characters.
     _repair_values,
+    # 5: every copy of an issue `send` delivered: by issue (its slug), target and recipient,
+    # so that a second send to the same address needs --again. One row per copy, kept.
+    # IF NOT EXISTS: a store whose version was set back by hand keeps the sends it recorded.
+    """
+    CREATE TABLE IF NOT EXISTS sends (
+        issue TEXT NOT NULL,
+        target TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        digest TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS sends_issue ON sends (issue, target, recipient, sent_at);
+    """,
 )

@@ -247,3 +247,16 @@ class RenderedIssue:
     text: str
     checks: tuple[Problem, ...] = ()
     sizes: Sizes = Sizes(0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class SentCopy:
+    """One copy of an issue that `send` delivered: the issue (its slug and number), the
+    target (`smtp://host:port`), the recipient, when (aware, UTC) and the message's SHA-256."""
+
+    issue: str
+    number: int
+    target: str
+    recipient: str
+    sent_at: datetime
+    digest: str

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from newsletter.errors import Problem, ProblemsError
 from newsletter.migrations import MIGRATIONS
-from newsletter.models import Article, FeedState, Validators
+from newsletter.models import Article, FeedState, SentCopy, Validators
 from newsletter.records import article_from_row, article_to_row, content_hash, utc_stamp
 from newsletter.urls import article_id
 
@@ -319,6 +319,43 @@ class Store:
     def count(self) -> int:
         """How many articles the store holds."""
         return int(self._db.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+    def record_sent(self, copy: SentCopy) -> None:
+        """Record one delivered copy of an issue, in a transaction of its own."""
+        try:
+            with self._transaction() as db:
+                db.execute(
+                    "INSERT INTO sends (issue, target, recipient, sent_at, number, digest) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        copy.issue,
+                        copy.target,
+                        copy.recipient,
+                        utc_stamp(copy.sent_at),
+                        copy.number,
+                        copy.digest,
+                    ),
+                )
+        except sqlite3.DatabaseError as exc:
+            raise ProblemsError([_store_problem(self.path, exc)]) from None
+
+    def sent_copies(self, issue: str, target: str) -> dict[str, SentCopy]:
+        """The latest copy of an issue (by slug) each recipient got through a target."""
+        rows = self._db.execute(
+            "SELECT * FROM sends WHERE issue = ? AND target = ? ORDER BY sent_at, rowid",
+            (issue, target),
+        ).fetchall()
+        return {
+            row["recipient"]: SentCopy(
+                issue=row["issue"],
+                number=row["number"],
+                target=row["target"],
+                recipient=row["recipient"],
+                sent_at=datetime.fromisoformat(row["sent_at"]),
+                digest=row["digest"],
+            )
+            for row in rows
+        }
 
 
 @contextmanager

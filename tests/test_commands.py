@@ -75,7 +75,7 @@ def test_a_store_from_a_newer_version_is_one_clear_problem(newsroom: Path) -> No
     assert result.exit_code == 1
     assert _one_line_error(result.output) == (
         f"{store}: error: the store was written by a newer version of newsletter (schema 99; "
-        "this version reads up to 4)"
+        "this version reads up to 5)"
     )
     assert "hint: upgrade newsletter" in result.output
 

@@ -72,7 +72,10 @@ def test_the_eml_is_a_multipart_message_with_both_versions(newsroom: Path) -> No
     raw = (newsroom / "build" / "2026-11-27" / "email.eml").read_bytes()
     message = email.message_from_bytes(raw, policy=default)
     assert message["Subject"].startswith("The Darvana Briefing: ")
-    assert message["List-Unsubscribe"] == "<https://example.org/briefing/unsubscribe>"
+    assert message["List-Unsubscribe"] == (
+        "<https://example.org/briefing/unsubscribe>, "
+        "<mailto:unsubscribe@example.org?subject=unsubscribe>"
+    )
     plain = message.get_body(("plain",))
     rich = message.get_body(("html",))
     assert plain is not None and rich is not None

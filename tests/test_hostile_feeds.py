@@ -164,7 +164,7 @@ def test_a_store_holding_values_an_old_version_wrote_is_repaired_when_opened(
     db.close()
     with Store(path) as store:
         articles = {a.id: a for a in store.all_articles()}
-        assert store.schema_version == 4
+        assert store.schema_version == 5
     for row_id in ("aaaaaaaa", "bbbbbbbb", "cccccccc"):
         assert articles[row_id].date_is_guess
         assert articles[row_id].published == datetime(2026, 11, 25, tzinfo=UTC)

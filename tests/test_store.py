@@ -38,7 +38,7 @@ def _save(store: Store, feed: str, *articles: Article) -> tuple[int, int, int]:
 
 def test_schema_version_and_wal(tmp_path: Path) -> None:
     with Store(tmp_path / "s.sqlite3") as store:
-        assert store.schema_version == 4
+        assert store.schema_version == 5
     db = sqlite3.connect(tmp_path / "s.sqlite3")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -79,12 +79,13 @@ def test_a_store_of_schema_1_is_migrated_forward(tmp_path: Path) -> None:
         _save(store, "a", _article("https://e.org/kept"))
     db = sqlite3.connect(path)
     db.execute("DROP TABLE article_feeds")
+    db.execute("DROP TABLE sends")
     db.execute("ALTER TABLE feeds DROP COLUMN moved_to")
     db.execute("PRAGMA user_version = 1")
     db.commit()
     db.close()
     with Store(path) as store:
-        assert store.schema_version == 4
+        assert store.schema_version == 5
         assert store.get("https://e.org/kept") is not None
         assert store.feed_states()["a"].moved_to is None
 

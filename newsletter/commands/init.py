@@ -169,6 +169,8 @@ def settings_text(
         "[delivery]",
         "# The unsubscribe page of your mail service; `check` reminds you until it is set.",
         '# unsubscribe_url = "https://example.org/unsubscribe"',
+        "# Where mail clients send an unsubscribe request by email; the `from` address if unset.",
+        '# unsubscribe_mailto = "unsubscribe@example.org"',
         "",
     ]
     return "\n".join(lines)
