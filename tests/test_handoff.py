@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from email import message_from_bytes, policy
@@ -316,3 +318,27 @@ def test_the_plain_dialect_uses_the_settings_links(demo) -> None:
     )
     assert 'href="https://example.org/leave"' in bundle.content.html
     assert "https://example.org/web/2026-11-27/" in bundle.content.text
+
+
+def test_the_summary_line(newsroom: Path) -> None:
+    settings = load_settings(newsroom / "newsletter.toml")
+    result = hand_off(settings, Path(ISSUE), "dir:out", "brevo")
+    assert result.summary == (
+        "wrote out/2026-11-27/ (email.html, email.txt, email.eml, campaign.json) "
+        "in the brevo dialect"
+    )
+    assert result.to_dict()["files"] == list(BUNDLE_FILES)
+
+
+def test_the_command_line_can_import_the_choices_cheaply() -> None:
+    # The CLI imports DIALECT_NAMES and TARGET_FORMS at start; neither may bring in the
+    # HTTP stack or the renderer.
+    code = (
+        "import sys, newsletter.commands.handoff; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'httpx', 'premailer', 'lxml', 'jinja2', 'mjml'}))"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert shown.stdout.strip() == "[]"

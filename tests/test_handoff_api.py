@@ -69,7 +69,7 @@ def check_fields(
     if not isinstance(body, dict):
         return ["the body is not a JSON object"]
     problems = []
-    for name, kind in required.items():
+    for name in required:
         if name not in body:
             problems.append(f"{name} is required")
     for name, value in body.items():
@@ -152,7 +152,7 @@ def buttondown_check(service: Service, seen: Seen) -> tuple[int, Any]:
     guide to drafting emails through the API)."""
     if (seen.method, seen.path) != ("POST", "/v1/emails"):
         service.violations.append(f"{seen.method} {seen.path} is not the create-email call")
-        return 405, {"detail": 'Method "%s" not allowed.' % seen.method}
+        return 405, {"detail": f'Method "{seen.method}" not allowed.'}
     if seen.headers.get("authorization") != f"Token {BD_TOKEN}":
         return 401, {"detail": "Invalid token."}
     if not seen.headers.get("content-type", "").startswith("application/json"):

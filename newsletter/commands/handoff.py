@@ -38,6 +38,13 @@ class HandoffResult:
     status: str | None = None
     problems: tuple[Problem, ...] = ()
 
+    @property
+    def summary(self) -> str:
+        """One line for people: what was written where, or which draft was created."""
+        if self.folder is not None:
+            return f"wrote {self.folder}/ ({', '.join(self.files)}) in the {self.dialect} dialect"
+        return f"created {self.target} campaign {self.campaign_id} as a {self.status}"
+
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready form for `--json`."""
         return {
