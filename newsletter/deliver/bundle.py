@@ -49,13 +49,23 @@ def dialect_content(
     rendered: RenderedIssue, settings: Settings, dialect: Dialect, view_url: str
 ) -> Content:
     """The issue's subject, preheader, HTML and text with `dialect`'s links in place."""
-    links = {"unsubscribe_url": settings.unsubscribe_url, "view_url": view_url}
+
+    def swap(text: str, part: str) -> str:
+        return apply_dialect(
+            text,
+            dialect,
+            unsubscribe_url=settings.unsubscribe_url,
+            view_url=view_url,
+            part=part,
+            source=rendered.issue.source,
+        )
+
     return Content(
         issue=rendered.issue,
         subject=rendered.subject,
         preheader=rendered.preheader,
-        html=apply_dialect(rendered.html, dialect, part="HTML", **links),
-        text=apply_dialect(rendered.text, dialect, part="plain text", **links),
+        html=swap(rendered.html, "HTML"),
+        text=swap(rendered.text, "plain text"),
     )
 
 

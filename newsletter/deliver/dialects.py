@@ -19,8 +19,9 @@ later step can escape a merge tag. Where each tag comes from (each service's own
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from newsletter.errors import NewsletterError, Problem, ProblemsError
+from newsletter.errors import NewsletterError, Problem, ProblemsError, Span
 from newsletter.placeholders import UNSUBSCRIBE, VIEW_IN_BROWSER
 
 # What every sentinel shares: if this survives a swap, a link would go nowhere.
@@ -68,9 +69,11 @@ def apply_dialect(
     unsubscribe_url: str,
     view_url: str,
     part: str,
+    source: Path | None = None,
 ) -> str:
     """Rendered HTML or text (`part` names it in messages) with every sentinel swapped for the
-    dialect's merge tag (or, in `plain`, for the given real links)."""
+    dialect's merge tag (or, in `plain`, for the given real links). `source`, the issue file,
+    lets a problem point at the line that brought the service's syntax in."""
     for mark in dialect.reserved:
         if mark in text:
             raise ProblemsError(
@@ -78,7 +81,10 @@ def apply_dialect(
                     Problem(
                         f"the {part} of this issue contains '{mark}', which {dialect.service} "
                         "would read as its own template syntax",
-                        hint="reword that text, or hand off with --dialect plain",
+                        span=_find(source, mark),
+                        path=source,
+                        hint="reword that text (it may come from a story's title), or hand "
+                        "off in another dialect",
                     )
                 ]
             )
@@ -98,3 +104,19 @@ def apply_dialect(
             ]
         )
     return swapped
+
+
+def _find(source: Path | None, mark: str) -> Span | None:
+    """Where `mark` is first written in the issue file, if it is there at all (it may come
+    from a stored article instead)."""
+    if source is None:
+        return None
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for number, line in enumerate(lines, start=1):
+        column = line.find(mark)
+        if column >= 0:
+            return Span(source, number, column + 1, len(mark))
+    return None
