@@ -347,3 +347,27 @@ def test_the_command_line_can_import_the_choices_cheaply() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert shown.stdout.strip() == "[]"
+
+
+def test_template_syntax_in_the_subject_is_refused_too(newsroom: Path) -> None:
+    issue = newsroom / ISSUE
+    issue.write_text(issue.read_text().replace("\ntitle: ", "\ntitle: Now *|LIVE|* ", 1))
+    settings = load_settings(newsroom / "newsletter.toml")
+    with pytest.raises(ProblemsError) as caught:
+        hand_off(settings, Path(ISSUE), "dir:out", "mailchimp")
+    problem = caught.value.problems[0]
+    assert problem.message == (
+        "the subject of this issue contains '*|', which Mailchimp would read as its own "
+        "template syntax"
+    )
+    assert problem.span is not None
+    assert (problem.span.line, problem.span.column) == (6, 12)
+
+
+def test_a_bundle_that_cannot_be_written(newsroom: Path) -> None:
+    settings = load_settings(newsroom / "newsletter.toml")
+    with pytest.raises(NewsletterError) as caught:
+        hand_off(settings, Path(ISSUE), "dir:newsletter.toml", "plain")
+    assert str(caught.value) == (
+        "cannot write the bundle to newsletter.toml/2026-11-27/: Not a directory"
+    )

@@ -19,7 +19,8 @@ from typing import Any
 
 from newsletter.config import Settings
 from newsletter.deliver.campaign import Campaign, Content, campaign_for
-from newsletter.deliver.dialects import Dialect, apply_dialect
+from newsletter.deliver.dialects import Dialect, apply_dialect, refuse_reserved
+from newsletter.errors import NewsletterError
 from newsletter.files import write_atomic
 from newsletter.models import RenderedIssue
 
@@ -49,6 +50,10 @@ def dialect_content(
     rendered: RenderedIssue, settings: Settings, dialect: Dialect, view_url: str
 ) -> Content:
     """The issue's subject, preheader, HTML and text with `dialect`'s links in place."""
+    source = rendered.issue.source
+    # Services read their template syntax in the subject and preheader, too.
+    refuse_reserved(rendered.subject, dialect, part="subject", source=source)
+    refuse_reserved(rendered.preheader, dialect, part="preheader", source=source)
 
     def swap(text: str, part: str) -> str:
         return apply_dialect(
@@ -57,7 +62,7 @@ def dialect_content(
             unsubscribe_url=settings.unsubscribe_url,
             view_url=view_url,
             part=part,
-            source=rendered.issue.source,
+            source=source,
         )
 
     return Content(
@@ -113,6 +118,11 @@ def make_bundle(
 def write_bundle(bundle: Bundle, out_dir: Path) -> Path:
     """Write a bundle's files to out_dir/<slug>/ and return that folder."""
     folder = out_dir / bundle.slug
-    for name, data in bundle.files:
-        write_atomic(folder / name, data)
+    try:
+        for name, data in bundle.files:
+            write_atomic(folder / name, data)
+    except OSError as exc:
+        raise NewsletterError(
+            f"cannot write the bundle to {folder}/: {exc.strerror or exc}"
+        ) from None
     return folder

@@ -74,20 +74,7 @@ def apply_dialect(
     """Rendered HTML or text (`part` names it in messages) with every sentinel swapped for the
     dialect's merge tag (or, in `plain`, for the given real links). `source`, the issue file,
     lets a problem point at the line that brought the service's syntax in."""
-    for mark in dialect.reserved:
-        if mark in text:
-            raise ProblemsError(
-                [
-                    Problem(
-                        f"the {part} of this issue contains '{mark}', which {dialect.service} "
-                        "would read as its own template syntax",
-                        span=_find(source, mark),
-                        path=source,
-                        hint="reword that text (it may come from a story's title), or hand "
-                        "off in another dialect",
-                    )
-                ]
-            )
+    refuse_reserved(text, dialect, part=part, source=source)
     unsubscribe = dialect.unsubscribe or unsubscribe_url
     view = dialect.view_in_browser or view_url
     swapped = text.replace(UNSUBSCRIBE, unsubscribe).replace(VIEW_IN_BROWSER, view)
@@ -104,6 +91,25 @@ def apply_dialect(
             ]
         )
     return swapped
+
+
+def refuse_reserved(text: str, dialect: Dialect, *, part: str, source: Path | None) -> None:
+    """Raise a `ProblemsError` when `text` (the issue's `part`: HTML, text, subject…) holds
+    what `dialect`'s service would take for its own template syntax."""
+    for mark in dialect.reserved:
+        if mark in text:
+            raise ProblemsError(
+                [
+                    Problem(
+                        f"the {part} of this issue contains '{mark}', which {dialect.service} "
+                        "would read as its own template syntax",
+                        span=_find(source, mark),
+                        path=source,
+                        hint="reword that text (it may come from a story's title), or hand "
+                        "off in another dialect",
+                    )
+                ]
+            )
 
 
 def _find(source: Path | None, mark: str) -> Span | None:
