@@ -31,6 +31,23 @@ from newsletter.cli import cli
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--update-golden` rewrites the golden files under tests/golden/ from the current output
+    instead of comparing against them; without it a golden test never writes."""
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/ from the current output instead of comparing",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """True when the run was given --update-golden."""
+    return bool(request.config.getoption("--update-golden"))
+
+
 @pytest.fixture
 def newsroom(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The demo newsroom (settings, sample feeds, sample issue) copied to a temporary folder,

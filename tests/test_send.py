@@ -357,11 +357,14 @@ def test_a_dry_run_after_a_send_says_it_would_need_again(newsroom: Path) -> None
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("dir:out/", "unsupported target 'dir:out/': use smtp://HOST:PORT or smtps://HOST:PORT"),
         (
-            "listmonk+https://lists.example.org",
-            "unsupported target 'listmonk+https://lists.example.org': use smtp://HOST:PORT or "
-            "smtps://HOST:PORT",
+            "ftp://files.example.org/out",
+            "unsupported target 'ftp://files.example.org/out': use smtp://HOST:PORT or "
+            "smtps://HOST:PORT, or dir:PATH, listmonk+https://",
+        ),
+        (
+            "mailchimp+https://us1.api.mailchimp.com",
+            "unsupported target 'mailchimp+https://us1.api.mailchimp.com': use smtp://HOST:PORT",
         ),
         ("mail.example.org", "unsupported target 'mail.example.org': use smtp://HOST:PORT or"),
         ("smtp://", "'smtp://' names no host"),
@@ -371,7 +374,7 @@ def test_a_dry_run_after_a_send_says_it_would_need_again(newsroom: Path) -> None
         ("smtp://127.0.0.1:25?starttls=yes", "has more than a host and port"),
         (
             f"listmonk+https://desk:{PASSWORD}@lists.example.org/api",
-            "unsupported target 'listmonk+https://lists.example.org/api': use smtp://HOST:PORT",
+            "put no credentials in the listmonk address; they come from the environment",
         ),
         (
             f"smtp://desk:{PASSWORD}@127.0.0.1:25",

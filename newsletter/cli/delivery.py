@@ -1,6 +1,8 @@
 """Entry point, the delivery commands: `send` (test copies of an issue's email through a mail
-server). Parses the options, calls `newsletter.commands.send.send_issue` and prints what it
-returns: who got a copy, who had one already, who did not, and one line for what went wrong.
+server, or the hand-off to a mail service: a bundle in a folder or a draft campaign through
+its API). Parses the options, calls `newsletter.commands.send.send_issue` (mail servers) or
+`newsletter.commands.handoff.hand_off` (the rest) and prints what it returns: who got a copy,
+who had one already, who did not, and one line for what went wrong; or what was handed off.
 """
 
 from __future__ import annotations
@@ -13,7 +15,16 @@ from typing import TYPE_CHECKING
 import click
 
 from newsletter.cli.shared import config_option, echo_json, handle_errors, load
-from newsletter.deliver.targets import Target, TargetError, parse_recipient, parse_target
+from newsletter.deliver.dialects import DIALECT_NAMES
+from newsletter.deliver.targets import (
+    TARGET_FORMS,
+    DirTarget,
+    ServiceTarget,
+    Target,
+    TargetError,
+    parse_recipient,
+    parse_target,
+)
 from newsletter.errors import format_problems
 from newsletter.untrusted import terminal_text
 
@@ -22,7 +33,9 @@ if TYPE_CHECKING:
     from newsletter.deliver.smtp import StartTls
 
 
-def _target(ctx: click.Context, param: click.Parameter, value: str) -> Target:
+def _target(
+    ctx: click.Context, param: click.Parameter, value: str
+) -> Target | DirTarget | ServiceTarget:
     try:
         return parse_target(value)
     except TargetError as exc:
@@ -45,17 +58,25 @@ def _recipients(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
     required=True,
     metavar="TARGET",
     callback=_target,
-    help="The mail server: smtp://HOST:PORT (STARTTLS when offered) or smtps://HOST:PORT "
-    "(TLS from the start).",
+    help="A mail server for test copies: smtp://HOST:PORT (STARTTLS when offered) or "
+    "smtps://HOST:PORT (TLS from the start); or a hand-off to a mail service: "
+    + ", ".join(TARGET_FORMS)
+    + ".",
+)
+@click.option(
+    "--dialect",
+    type=click.Choice(DIALECT_NAMES),
+    default=None,
+    help="Whose merge tags the unsubscribe and view-online links become, for dir: targets. "
+    "[default: plain URLs; a service's API target uses its own]",
 )
 @click.option(
     "--rcpt",
     "recipients",
     multiple=True,
-    required=True,
     metavar="ADDR",
     callback=_recipients,
-    help="A recipient's address; repeat for more.",
+    help="A recipient's address (smtp:// and smtps:// targets); repeat for more.",
 )
 @click.option(
     "--starttls/--no-starttls",
@@ -72,23 +93,42 @@ def _recipients(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
 def send(
     config: Path | None,
     issue_file: Path,
-    target: Target,
+    target: Target | DirTarget | ServiceTarget,
+    dialect: str | None,
     recipients: list[str],
     starttls: bool | None,
     dry_run: bool,
     again: bool,
     as_json: bool,
 ) -> None:
-    """Send test copies of an issue's email through a mail server.
+    """Send test copies of an issue's email, or hand it to a mail service.
 
-    Each recipient gets the exact email.eml `build` writes, made in memory. Log in with
-    NEWSLETTER_SMTP_USER and NEWSLETTER_SMTP_PASSWORD from the environment; trust a private
-    certificate authority with NEWSLETTER_SMTP_CAFILE. A recipient who already got the issue
-    through TARGET is skipped unless --again; after a failure, run the same command again to
-    reach the rest.
+    Through a mail server (smtp://, smtps://), each recipient gets the exact email.eml `build`
+    writes, made in memory. Log in with NEWSLETTER_SMTP_USER and NEWSLETTER_SMTP_PASSWORD from
+    the environment; trust a private certificate authority with NEWSLETTER_SMTP_CAFILE. A
+    recipient who already got the issue through TARGET is skipped unless --again; after a
+    failure, run the same command again to reach the rest.
+
+    To a mail service: dir:PATH writes a bundle (email.html, email.txt, email.eml,
+    campaign.json) with --dialect's merge tags; listmonk+https://… and buttondown+https://…
+    create a draft campaign through the service's API (never scheduled or sent), with the
+    token from the environment.
     """
+    if not isinstance(target, Target):
+        _hand_off(
+            config, issue_file, target, dialect, recipients, starttls, dry_run, again, as_json
+        )
+        return
     from newsletter.commands.send import send_issue
 
+    if dialect is not None:
+        raise click.BadParameter(
+            "a test copy through a mail server keeps real links; --dialect is for dir: and "
+            "service targets",
+            param_hint="--dialect",
+        )
+    if not recipients:
+        raise click.BadParameter("name at least one recipient", param_hint="--rcpt")
     if starttls is not None and target.implicit_tls:
         raise click.BadParameter(
             "smtps:// is TLS from the start; --starttls and --no-starttls are for smtp://",
@@ -135,6 +175,44 @@ def send(
         _echo_result(result, mode, settings.timezone)
     if not result.ok:
         sys.exit(1)
+
+
+def _hand_off(
+    config: Path | None,
+    issue_file: Path,
+    target: DirTarget | ServiceTarget,
+    dialect: str | None,
+    recipients: list[str],
+    starttls: bool | None,
+    dry_run: bool,
+    again: bool,
+    as_json: bool,
+) -> None:
+    from newsletter.commands.handoff import hand_off
+
+    given = [
+        name
+        for name, used in (
+            ("--rcpt", recipients),
+            ("--starttls/--no-starttls", starttls is not None),
+            ("--dry-run", dry_run),
+            ("--again", again),
+        )
+        if used
+    ]
+    if given:
+        raise click.BadParameter(
+            f"{given[0]} is for smtp:// and smtps:// targets: dir: writes only a folder, and a "
+            "service's draft is never sent",
+            param_hint=given[0],
+        )
+    result = hand_off(load(config), issue_file, target, dialect)
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    if result.problems:
+        click.echo(format_problems(result.problems, wrote_nothing=False), err=True, nl=False)
+    click.echo(terminal_text(result.summary))
 
 
 def _echo_result(result: SendResult, mode: str, zone: tzinfo) -> None:

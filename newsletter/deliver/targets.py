@@ -1,23 +1,40 @@
 """Stage 4 (delivery), where a send goes: the `--to` text of `newsletter send` → a frozen
-`Target`. The one place that knows which targets exist: today a mail server, `smtp://HOST:PORT`
-(STARTTLS when the server offers it) or `smtps://HOST:PORT` (TLS from the first byte). Anything
-else is refused with a message naming the accepted forms, so a new kind of target is one more
-branch here.
+target. The one place that knows which targets exist: a mail server for test copies,
+`smtp://HOST:PORT` (STARTTLS when the server offers it) or `smtps://HOST:PORT` (TLS from the
+first byte), as a `Target`; a folder for a mail service's hand-off bundle (`dir:PATH`, a
+`DirTarget`); or a mail service's API for a draft campaign (`listmonk+https://…`,
+`buttondown+https://…`, a `ServiceTarget`). Anything else is refused with a message naming
+the accepted forms, so a new kind of target is one more branch here.
+
+A token goes to a service only over https; plain http is allowed to the loopback address
+alone, where a local or tunnelled instance (and the tests' server) listens.
 """
 
 from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
+
+from newsletter.errors import NewsletterError
 
 Scheme = Literal["smtp", "smtps"]
 DEFAULT_PORTS: dict[str, int] = {"smtp": 25, "smtps": 465}
 ACCEPTED = "smtp://HOST:PORT or smtps://HOST:PORT"
+SERVICES = ("listmonk", "buttondown")
+
+TARGET_FORMS: tuple[str, ...] = (
+    "dir:PATH",
+    "listmonk+https://HOST[/PATH]?list=ID[&list=ID…][&template=ID]",
+    "buttondown+https://api.buttondown.com",
+)
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-class TargetError(ValueError):
+class TargetError(NewsletterError, ValueError):
     """A `--to` value that names no target we can send to; the message says what is accepted.
     It never repeats a password written into the address."""
 
@@ -56,13 +73,22 @@ class Target:
         return self.address
 
 
-def parse_target(text: str) -> Target:
+def parse_target(text: str) -> Target | DirTarget | ServiceTarget:
     """The target a `--to` value names; `TargetError` when it names none we know."""
+    if not text.lower().startswith(("smtp:", "smtps:")):
+        return parse_handoff(text)
+    return parse_mail_server(text)
+
+
+def parse_mail_server(text: str) -> Target:
+    """A mail server named as smtp://HOST:PORT or smtps://HOST:PORT; `TargetError` else."""
     scheme, colon, _ = text.partition(":")
     scheme = scheme.lower()
     if not colon or scheme not in DEFAULT_PORTS or not text[len(scheme) :].startswith("://"):
         shown = _without_userinfo(text) if "://" in text else text
-        raise TargetError(f"unsupported target '{shown}': use {ACCEPTED}")
+        raise TargetError(
+            f"unsupported target '{shown}': use {ACCEPTED}, or {', '.join(TARGET_FORMS)}"
+        )
     try:
         parts = urlsplit(text)
         port = parts.port
@@ -105,3 +131,91 @@ def parse_recipient(text: str) -> str:
     ):
         raise TargetError(f"expected a bare email address such as me@example.org, found '{text}'")
     return text
+
+
+@dataclass(frozen=True, slots=True)
+class DirTarget:
+    """A folder to write the hand-off bundle in (the bundle goes to PATH/<slug>/)."""
+
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceTarget:
+    """A mail service's API: which service, its base address (scheme, host, any path
+    prefix; no query), and for listmonk the list ids and the campaign template id."""
+
+    service: str
+    base_url: str
+    lists: tuple[int, ...] = ()
+    template_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        """The target as messages name it: service and base address, never a credential."""
+        return f"{self.service} at {self.base_url}"
+
+
+def parse_handoff(text: str) -> DirTarget | ServiceTarget:
+    """The hand-off target `text` names, or a `TargetError` listing the forms accepted."""
+    if text.startswith("dir:"):
+        path = text[len("dir:") :]
+        if not path:
+            raise TargetError("--to dir: needs a folder after the colon, e.g. dir:out/")
+        return DirTarget(Path(path))
+    service, plus, url = text.partition("+")
+    if plus and service in SERVICES:
+        return _service_target(service, url)
+    shown = _without_userinfo(text) if "://" in text else text
+    raise TargetError(f"unsupported target '{shown}': use {ACCEPTED}, or {', '.join(TARGET_FORMS)}")
+
+
+def _service_target(service: str, url: str) -> ServiceTarget:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme not in {"https", "http"} or not host:
+        raise TargetError(
+            f"{service}+ needs an https address with a host, e.g. {service}+https://HOST"
+        )
+    if parts.scheme == "http" and host not in _LOOPBACK:
+        raise TargetError(
+            f"refusing to send the {service} token to {host} over plain http; use https"
+        )
+    if parts.username or parts.password:
+        raise TargetError(
+            f"put no credentials in the {service} address; they come from the environment"
+        )
+    base = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if service == "buttondown":
+        if query:
+            raise TargetError("a buttondown+ address takes no query (?…)")
+        base = base.removesuffix("/v1")
+        return ServiceTarget(service, base)
+    return _listmonk_target(base.removesuffix("/api"), query)
+
+
+def _listmonk_target(base: str, query: list[tuple[str, str]]) -> ServiceTarget:
+    lists: list[int] = []
+    template: int | None = None
+    for key, value in query:
+        if key not in {"list", "template"}:
+            raise TargetError(
+                f"unknown '{key}' in the listmonk address: it takes list=ID and template=ID"
+            )
+        for item in value.split(","):
+            if not item.strip().isdecimal() or not item.strip().isascii():
+                raise TargetError(
+                    f"listmonk {key} ids are numbers (Lists and Templates show them), "
+                    f"found '{item}'"
+                )
+            if key == "list":
+                lists.append(int(item))
+            else:
+                template = int(item)
+    if not lists:
+        raise TargetError(
+            "listmonk needs the lists the campaign is for: add ?list=ID (several with "
+            "&list=ID) to the address"
+        )
+    return ServiceTarget("listmonk", base, tuple(dict.fromkeys(lists)), template)
