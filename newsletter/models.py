@@ -247,3 +247,16 @@ class RenderedIssue:
     text: str
     checks: tuple[Problem, ...] = ()
     sizes: Sizes = Sizes(0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class WebPage:
+    """An issue as a page of the web archive: the whole page, and its article alone (with
+    absolute links, for the archive's Atom feed), both with the placeholders filled in."""
+
+    issue: Issue
+    url: str  # where the page is published: the email's "read it in your browser" address
+    html: str
+    content: str
+    dir: str  # the text direction of the issue's language, `ltr` or `rtl`
+    edition: str  # the name of the issue's language edition, e.g. "In English"

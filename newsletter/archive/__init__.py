@@ -1,0 +1,13 @@
+"""Stage 4 (delivery), the web archive: the web pages of past issues (`WebPage`s, rendered by
+`render.web`) → the files of a static site, and those files on disk. This module is the
+package's face: `feed` makes each language edition's Atom feed, `site` writes the files,
+only those whose bytes changed, and removes what an earlier run wrote that is no longer part
+of the site.
+"""
+
+from __future__ import annotations
+
+from newsletter.archive.feed import atom_feed, feed_name
+from newsletter.archive.site import MANIFEST, SiteFile, SiteWrite, write_site
+
+__all__ = ["MANIFEST", "SiteFile", "SiteWrite", "atom_feed", "feed_name", "write_site"]
