@@ -7,7 +7,15 @@ of the site.
 
 from __future__ import annotations
 
-from newsletter.archive.feed import atom_feed, feed_name
+from newsletter.archive.feed import FEED_PREFIX, atom_feed, feed_name
 from newsletter.archive.site import MANIFEST, SiteFile, SiteWrite, write_site
 
-__all__ = ["MANIFEST", "SiteFile", "SiteWrite", "atom_feed", "feed_name", "write_site"]
+__all__ = [
+    "FEED_PREFIX",
+    "MANIFEST",
+    "SiteFile",
+    "SiteWrite",
+    "atom_feed",
+    "feed_name",
+    "write_site",
+]

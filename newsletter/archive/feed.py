@@ -10,9 +10,9 @@ issue, the page's article as HTML.
 from __future__ import annotations
 
 import re
-from html import escape
 from collections.abc import Sequence
 from datetime import datetime, time
+from html import escape
 
 from lxml import etree
 
@@ -26,9 +26,12 @@ _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+FEED_PREFIX = "feed-"
+
+
 def feed_name(lang: str) -> str:
     """The file name of a language edition's feed: `feed-en.xml`, `feed-fa.xml`, …"""
-    return f"feed-{issue_slug(lang)}.xml"
+    return f"{FEED_PREFIX}{issue_slug(lang)}.xml"
 
 
 def _moment(page: WebPage, settings: Settings) -> str:
@@ -52,7 +55,8 @@ def atom_feed(
     ordered = sorted(
         pages, key=lambda p: (p.issue.date, p.issue.number, p.issue.slug), reverse=True
     )
-    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})
+    # None is lxml's key for the default namespace, which lxml-stubs does not know.
+    feed = etree.Element(f"{{{ATOM}}}feed", nsmap={None: ATOM})  # type: ignore[dict-item]
     feed.set(_XML_LANG, lang)
     _add(feed, "id", url)
     _add(feed, "title", title)
@@ -80,4 +84,3 @@ def atom_feed(
         content = _add(entry, "content", body, type="html")
         content.set(_XML_LANG, issue.lang)
     return bytes(etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True))
-

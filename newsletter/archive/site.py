@@ -73,12 +73,10 @@ def _changed(target: Path, data: bytes) -> bool:
         return True
 
 
-def write_site(
-    files: Sequence[SiteFile], folder: Path, *, keep: Collection[str] = ()
-) -> SiteWrite:
+def write_site(files: Sequence[SiteFile], folder: Path, *, keep: Collection[str] = ()) -> SiteWrite:
     """Write `files` into `folder`, each only when its bytes differ; then remove the files an
-    earlier run wrote that are not among them, except those under a folder named in `keep`
-    (the pages of issues that could not be built this time stay online as they were)."""
+    earlier run wrote that are not among them, except those whose path starts with one of
+    `keep` (the page of an issue that could not be built this time stays online as it was)."""
     for file in files:
         if not _inside(file.path):
             raise ValueError(f"a site file outside the site folder: {file.path!r}")
@@ -92,8 +90,7 @@ def write_site(
             unchanged.append(file.path)
     previous = _read_manifest(folder)
     current = {file.path for file in files}
-    prefixes = tuple(f"{name}/" for name in keep)
-    kept = {path for path in previous - current if path.startswith(prefixes)}
+    kept = {path for path in previous - current if path.startswith(tuple(keep))}
     removed = sorted(previous - current - kept)
     for path in removed:
         target = folder.joinpath(*PurePosixPath(path).parts)

@@ -2,9 +2,9 @@
 each command lives with its family (`feeds`: fetch, articles; `issues`: draft, check, build;
 `preview`; `archive`: archive; `newsroom`: init) and only parses its options, calls one
 function of `newsletter.commands` (or, for `preview`, starts `newsletter.preview`) and prints
-what it returns. Bad input is printed as problems and exits 1, never as a
-traceback; a usage error exits 2. The commands' modules load what they need when they run, so
-`check` in an editor's save loop never loads the HTTP stack and `fetch` never the renderer.
+what it returns. Bad input is printed as problems and exits 1, never as a traceback; a usage
+error exits 2. The commands' modules load what they need when they run, so `check` in an
+editor's save loop never loads the HTTP stack and `fetch` never the renderer.
 """
 
 from __future__ import annotations

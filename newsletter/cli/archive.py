@@ -50,6 +50,10 @@ def _json(result: ArchiveResult) -> dict[str, Any]:
     }
 
 
+def _count(items: tuple[str, ...], noun: str) -> str:
+    return f"{len(items)} {noun}{'s' if len(items) != 1 else ''}"
+
+
 def _report(result: ArchiveResult) -> None:
     for skipped in result.skipped:
         click.echo(format_problems(skipped.problems, wrote_nothing=False), err=True, nl=False)
@@ -64,7 +68,7 @@ def _report(result: ArchiveResult) -> None:
     count = len(result.issues)
     click.echo(
         f"archived {count} issue{'s' if count != 1 else ''} in {terminal_text(str(result.output))}"
-        f": {len(result.written)} files written, {len(result.unchanged)} unchanged, "
+        f": {_count(result.written, 'file')} written, {len(result.unchanged)} unchanged, "
         f"{len(result.removed)} removed"
     )
     click.echo(f"  {result.output / 'index.html'}")

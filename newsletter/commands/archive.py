@@ -20,7 +20,6 @@ from pathlib import Path
 
 from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError
-from newsletter.models import issue_slug
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +130,7 @@ def archive_issues(
         feed = atom_feed(group, settings, lang=lang, url=base + feeds[lang], title=title)
         files.append(SiteFile(feeds[lang], feed))
     try:
-        wrote = write_site(files, output, keep={issue_slug(p.source.stem) for p in skipped})
+        wrote = write_site(files, output, keep=_kept(skipped))
     except OSError as exc:
         raise ProblemsError(
             [
@@ -142,7 +141,7 @@ def archive_issues(
                 )
             ]
         ) from None
-    warnings = dict((issue.slug, count) for issue, count in checked)
+    warnings = {issue.slug: count for issue, count in checked}
     archived = tuple(
         ArchivedIssue(
             page.issue.source,
@@ -169,3 +168,14 @@ def archive_issues(
         wrote.removed,
     )
 
+
+def _kept(skipped: list[SkippedIssue]) -> set[str]:
+    """What an earlier run wrote that stays when issues were skipped: their pages, and the
+    feeds, since a skipped issue's language is unknown and its edition's feed must not vanish
+    from under its readers because of one broken file."""
+    from newsletter.archive import FEED_PREFIX
+    from newsletter.models import issue_slug
+
+    if not skipped:
+        return set()
+    return {f"{issue_slug(s.source.stem)}/" for s in skipped} | {FEED_PREFIX}

@@ -81,7 +81,9 @@ def load_theme(folder: Path | None) -> Theme:
         raise ProblemsError(problems)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("mjml.jinja", "html.jinja"), default=False),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("mjml.jinja", "html.jinja"), default=False
+        ),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -112,9 +112,7 @@ class _Edition:
 
 def newest_first(pages: Sequence[WebPage]) -> list[WebPage]:
     """Pages by issue date, newest first (then by number and slug, so the order is fixed)."""
-    return sorted(
-        pages, key=lambda p: (p.issue.date, p.issue.number, p.issue.slug), reverse=True
-    )
+    return sorted(pages, key=lambda p: (p.issue.date, p.issue.number, p.issue.slug), reverse=True)
 
 
 def editions(pages: Sequence[WebPage]) -> list[tuple[str, list[WebPage]]]:
