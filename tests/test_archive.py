@@ -5,6 +5,7 @@ broken and future issues, and the pages as Chromium shows them on a 375 px phone
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -21,7 +22,7 @@ import feedparser
 import pytest
 from lxml import etree, html
 
-from tests.conftest import ROOT, run
+from tests.conftest import ROOT, FeedServer, Route, run
 
 UNTIL = "2026-11-30"  # the sample issues are of 2026-11-27; tests never depend on the clock
 PAGES = ("2026-11-27/index.html", "2026-11-27-fa/index.html")
@@ -269,27 +270,81 @@ def test_a_hostile_feed_title_is_escaped_in_the_page_and_the_feed(newsroom: Path
     assert "<script" not in content.text and "&lt;script&gt;alert(1)" in content.text
 
 
-def test_images_stay_at_their_https_address_and_keep_their_size(newsroom: Path) -> None:
-    issue = newsroom / "issues" / "2026-11-27.yaml"
+def add_hero(issue: Path, url: str, caption: str = "The mast above Sarvan.") -> None:
     issue.write_text(
-        issue.read_text().replace(
-            "author: karimi\n",
-            "author: karimi\nhero: {url: https://example.org/images/mast.jpg, alt: A radio mast,"
-            " caption: The mast above Sarvan., width: 1200, height: 675}\n",
+        re.sub(
+            r"(?m)^author: (.*)$",
+            rf"author: \1\nhero: {{url: {url}, alt: A radio mast, caption: {caption},"
+            " width: 1200, height: 675}",
+            issue.read_text(),
+            count=1,
         )
     )
-    archive()
+
+
+def test_images_are_copied_beside_their_page_and_never_fetched_twice(
+    newsroom: Path, feed_server: FeedServer
+) -> None:
+    photo = png(160, 90)
+    feed_server.routes["/mast.png"] = Route(photo, headers={"Content-Type": "image/png"})
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    feed_server.routes["/drawing.svg"] = Route(svg, headers={"Content-Type": "image/svg+xml"})
+    add_hero(newsroom / "issues" / "2026-11-27.yaml", feed_server.url("/mast.png"))
+    add_hero(newsroom / "issues" / "2026-11-27-fa.yaml", feed_server.url("/drawing.svg"))
+    result = run("archive", "--until", UNTIL)
+    assert result.exit_code == 0, result.stderr
+    name = f"img-{hashlib.sha256(photo).hexdigest()[:16]}.png"
+    copy = newsroom / "site" / "2026-11-27" / name
+    assert copy.read_bytes() == photo
     page = html.fromstring((newsroom / "site" / PAGES[0]).read_bytes())
     (image,) = page.xpath("//figure/img")
     assert dict(image.attrib) == {
-        "src": "https://example.org/images/mast.jpg",
+        "src": name,
         "alt": "A radio mast",
         "width": "1200",
         "height": "675",
         "decoding": "async",
     }
     assert page.xpath("//figure/figcaption/text()") == ["The mast above Sarvan."]
-    assert page.xpath("//meta[@name='referrer']/@content") == ["no-referrer"]
+    # A feed reader finds the copy from the entry's base address.
+    entry = feedparser.parse(newsroom / "site" / "feed-en.xml").entries[0]
+    assert f'src="https://example.org/briefing/2026-11-27/{name}"' in entry.content[0].value
+    # An SVG is not copied (it can carry script): the page shows it from where it is.
+    assert (
+        "2026-11-27-fa.yaml: warning: hero: the image was not copied into the site: it is "
+        "not a JPEG, PNG, GIF, WebP or AVIF image" in result.stderr
+    )
+    dari = html.fromstring((newsroom / "site" / PAGES[1]).read_bytes())
+    assert dari.xpath("//figure/img/@src") == [feed_server.url("/drawing.svg")]
+    assert set(files_of(newsroom / "site")) == SITE_FILES | {f"2026-11-27/{name}"}
+    # Built again, the copy is taken from the site, not downloaded: no request, same bytes.
+    before = snapshot(newsroom / "site")
+    asked = len(feed_server.requests)
+    again = archive()
+    assert again["written"] == []
+    assert [p["message"][:5] for p in again["image_problems"]] == ["hero:"]  # type: ignore[index]
+    assert [path for path, _ in feed_server.requests[asked:]] == ["/drawing.svg"]
+    assert snapshot(newsroom / "site") == before
+    # Left on their servers, the copy goes.
+    remote = archive("--remote-images")
+    assert remote["removed"] == [f"2026-11-27/{name}"]
+    page = html.fromstring((newsroom / "site" / PAGES[0]).read_bytes())
+    assert page.xpath("//figure/img/@src") == [feed_server.url("/mast.png")]
+
+
+def test_an_image_that_cannot_be_fetched_is_a_warning(
+    newsroom: Path, feed_server: FeedServer
+) -> None:
+    add_hero(newsroom / "issues" / "2026-11-27.yaml", feed_server.url("/gone.jpg"))
+    data = archive()
+    (problem,) = data["image_problems"]  # type: ignore[misc]
+    assert problem["severity"] == "warning"
+    assert problem["message"] == (
+        "hero: the image was not copied into the site: the server answered HTTP 404"
+    )
+    assert problem["hint"] == (
+        f"the page shows it from {feed_server.url('/gone.jpg')}; archive again once it loads"
+    )
 
 
 def test_a_broken_issue_is_reported_and_skipped_and_its_page_stays(newsroom: Path) -> None:
@@ -414,15 +469,9 @@ LONG_WORD = "Sarvan" * 20  # a word longer than a phone's width, as a pasted add
 
 
 @pytest.fixture
-def site(newsroom: Path) -> Path:
-    issue = newsroom / "issues" / "2026-11-27.yaml"
-    issue.write_text(
-        issue.read_text().replace(
-            "author: karimi\n",
-            "author: karimi\nhero: {url: https://example.org/images/mast.png, alt: A radio mast,"
-            f" caption: {LONG_WORD}, width: 1200, height: 675}}\n",
-        )
-    )
+def site(newsroom: Path, feed_server: FeedServer) -> Path:
+    feed_server.routes["/mast.png"] = Route(png(160, 90), headers={"Content-Type": "image/png"})
+    add_hero(newsroom / "issues" / "2026-11-27.yaml", feed_server.url("/mast.png"), LONG_WORD)
     subprocess.run(
         [sys.executable, "-m", "newsletter", "archive", "--until", UNTIL],
         cwd=newsroom,
@@ -435,30 +484,25 @@ def site(newsroom: Path) -> Path:
 
 @pytest.mark.parametrize("name", ["index.html", *PAGES])
 def test_nothing_scrolls_sideways_on_a_phone(site: Path, name: str) -> None:
-    from playwright.sync_api import Route, sync_playwright
+    from playwright.sync_api import sync_playwright
 
     from tests.test_browser import ARGS, CHROMIUM
 
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: `make test` installs it")
 
-    def answer(route: Route) -> None:
-        # Nothing leaves the machine: the hero is answered here, everything else refused.
-        if route.request.url.endswith("/mast.png"):
-            route.fulfill(body=png(160, 90), content_type="image/png")
-        else:
-            route.abort()
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 375, "height": 800})
-            page.route(re.compile(r"^https?://"), answer)
+            page.route(re.compile(r"^https?://"), lambda route: route.abort())
             page.goto((site / name).as_uri())
             page.wait_for_load_state("load")
             assert page.evaluate("document.documentElement.scrollWidth") <= 375
             assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 16
             if name == PAGES[0]:
+                # The site's copy of the photo loaded, and shrank to the screen.
+                assert page.evaluate("document.querySelector('figure img').naturalWidth") == 160
                 box = page.locator("figure img").bounding_box()
                 assert box is not None and 300 <= box["width"] <= 340
                 assert abs(box["height"] - box["width"] * 675 / 1200) < 2

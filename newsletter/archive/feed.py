@@ -21,6 +21,7 @@ from newsletter.models import WebPage, issue_slug
 
 ATOM = "http://www.w3.org/2005/Atom"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 # What XML 1.0 cannot carry at all; feed text is cleaned of most of it long before, but the
 # feed must not fail on what an editor's file might still hold.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -83,4 +84,6 @@ def atom_feed(
         body = f'<div lang="{escape(issue.lang)}" dir="{page.dir}">\n{page.content}</div>'
         content = _add(entry, "content", body, type="html")
         content.set(_XML_LANG, issue.lang)
+        # The page's images are beside it, named relative to it; readers resolve them here.
+        content.set(_XML_BASE, page.url)
     return bytes(etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True))

@@ -12,7 +12,7 @@ did not write is ever touched, so the folder can hold other files of the newsroo
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -51,19 +51,41 @@ def _inside(path: str) -> bool:
     )
 
 
-def _read_manifest(folder: Path) -> set[str]:
-    """The files an earlier run wrote; none when the manifest is missing or unreadable (the
-    worst that costs is a stale page left in place, never a file removed by mistake)."""
+def _manifest(folder: Path) -> dict[str, object]:
     try:
         data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return set()
+        return {}
     if not isinstance(data, dict) or data.get("version") != _VERSION:
-        return set()
-    files = data.get("files")
+        return {}
+    return data
+
+
+def _read_manifest(folder: Path) -> set[str]:
+    """The files an earlier run wrote; none when the manifest is missing or unreadable (the
+    worst that costs is a stale page left in place, never a file removed by mistake)."""
+    files = _manifest(folder).get("files")
     if not isinstance(files, list):
         return set()
     return {path for path in files if isinstance(path, str) and _inside(path)}
+
+
+def copied_images(folder: Path) -> dict[str, dict[str, str]]:
+    """The images an earlier run copied into the site: for each page's folder, the name of
+    the copy of each image address. Only names of files in that folder are believed."""
+    images = _manifest(folder).get("images")
+    if not isinstance(images, dict):
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    for page, copies in images.items():
+        if not (isinstance(page, str) and _inside(page) and isinstance(copies, dict)):
+            continue
+        found[page] = {
+            url: name
+            for url, name in copies.items()
+            if isinstance(url, str) and isinstance(name, str) and _inside(name) and "/" not in name
+        }
+    return found
 
 
 def _changed(target: Path, data: bytes) -> bool:
@@ -73,10 +95,17 @@ def _changed(target: Path, data: bytes) -> bool:
         return True
 
 
-def write_site(files: Sequence[SiteFile], folder: Path, *, keep: Collection[str] = ()) -> SiteWrite:
+def write_site(
+    files: Sequence[SiteFile],
+    folder: Path,
+    *,
+    keep: Collection[str] = (),
+    images: Mapping[str, Mapping[str, str]] | None = None,
+) -> SiteWrite:
     """Write `files` into `folder`, each only when its bytes differ; then remove the files an
     earlier run wrote that are not among them, except those whose path starts with one of
-    `keep` (the page of an issue that could not be built this time stays online as it was)."""
+    `keep` (the page of an issue that could not be built this time stays online as it was).
+    `images` (the copies of each page's images, by address) is remembered for the next run."""
     for file in files:
         if not _inside(file.path):
             raise ValueError(f"a site file outside the site folder: {file.path!r}")
@@ -96,7 +125,18 @@ def write_site(files: Sequence[SiteFile], folder: Path, *, keep: Collection[str]
         target = folder.joinpath(*PurePosixPath(path).parts)
         target.unlink(missing_ok=True)
         _remove_empty_parents(target.parent, folder)
-    manifest = {"version": _VERSION, "files": sorted(current | kept)}
+    remembered = {
+        page: dict(sorted(copies.items())) for page, copies in sorted((images or {}).items())
+    }
+    old_images = copied_images(folder)
+    for page, copies in old_images.items():
+        if page not in remembered and any(page + "/" == prefix for prefix in keep):
+            remembered[page] = copies
+    manifest = {
+        "version": _VERSION,
+        "files": sorted(current | kept),
+        "images": dict(sorted(remembered.items())),
+    }
     text = json.dumps(manifest, indent=1, ensure_ascii=False) + "\n"
     if _changed(folder / MANIFEST, text.encode("utf-8")):
         write_atomic(folder / MANIFEST, text)

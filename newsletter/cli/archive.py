@@ -44,6 +44,7 @@ def _json(result: ArchiveResult) -> dict[str, Any]:
             for s in result.skipped
         ],
         "later": [str(path) for path in result.later],
+        "image_problems": [p.to_dict() for p in result.image_problems],
         "written": list(result.written),
         "unchanged": list(result.unchanged),
         "removed": list(result.removed),
@@ -62,6 +63,8 @@ def _report(result: ArchiveResult) -> None:
             "it stays as it was (--strict makes this fail the archive)\n",
             err=True,
         )
+    if result.image_problems:
+        click.echo(format_problems(result.image_problems), err=True, nl=False)
     if result.later:
         names = ", ".join(terminal_text(str(path)) for path in result.later)
         click.echo(f"left out, dated after {result.until} (use --until): {names}", err=True)
@@ -93,17 +96,27 @@ def _report(result: ArchiveResult) -> None:
     help="Leave out issues dated after DATE (YYYY-MM-DD). [default: today]",
 )
 @click.option("--strict", is_flag=True, help="Fail (exit 1, write nothing) if an issue has errors.")
+@click.option(
+    "--remote-images",
+    is_flag=True,
+    help="Leave images on their own servers instead of copying them into the site.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print what was archived as JSON.")
 @handle_errors
 def archive(
-    config: Path | None, output: Path, until: str | None, strict: bool, as_json: bool
+    config: Path | None,
+    output: Path,
+    until: str | None,
+    strict: bool,
+    remote_images: bool,
+    as_json: bool,
 ) -> None:
     """Build the web archive of every issue: pages, an index and Atom feeds.
 
     Every issue in issues/ gets OUTPUT/NAME/index.html, the address of the email's "read it
     in your browser" link once OUTPUT is published at archive_url. An issue with errors is
-    reported and skipped (its earlier page stays), unless --strict. Only files whose bytes
-    changed are written.
+    reported and skipped (its earlier page stays), unless --strict. The issues' images are
+    copied beside their pages. Only files whose bytes changed are written.
     """
     from newsletter.commands.archive import archive_issues, issue_files
     from newsletter.issue import issues_folder
@@ -114,7 +127,14 @@ def archive(
     total = len(issue_files(issues_folder(settings)))
     try:
         with progress_bar("archiving", total, enabled=not as_json) as advance:
-            result = archive_issues(settings, output, until=day, strict=strict, on_issue=advance)
+            result = archive_issues(
+                settings,
+                output,
+                until=day,
+                strict=strict,
+                copy_images=not remote_images,
+                on_issue=advance,
+            )
     except ProblemsError as exc:
         if not as_json:
             raise

@@ -17,9 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError
+
+if TYPE_CHECKING:
+    from newsletter.archive import SiteFile
+    from newsletter.models import Issue
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,7 @@ class ArchiveResult:
     skipped: tuple[SkippedIssue, ...]
     later: tuple[Path, ...]
     feeds: tuple[tuple[str, str], ...]  # (lang, file name)
+    image_problems: tuple[Problem, ...]  # warnings: images that could not be copied
     written: tuple[str, ...]
     unchanged: tuple[str, ...]
     removed: tuple[str, ...]
@@ -79,17 +85,20 @@ def archive_issues(
     *,
     until: date | None = None,
     strict: bool = False,
+    copy_images: bool = True,
     on_issue: Callable[[str], None] | None = None,
 ) -> ArchiveResult:
     """Build the web archive of every issue in the newsroom's `issues/` folder into `output`;
-    `on_issue` is called with each issue file's name once it is done (for a progress bar).
+    with `copy_images`, the images the issues show are copied into the site (see
+    `newsletter.archive.images`); `on_issue` is called with each issue file's name once it
+    is read (for a progress bar).
     Raises `ProblemsError` when `strict` and an issue has an error, or when the theme or the
     site folder fails; nothing is written then."""
     # Imported here, as `build` does: the renderer costs a fraction of a second to import.
     from newsletter.archive import SiteFile, atom_feed, feed_name, write_site
     from newsletter.commands.check import check_issue
     from newsletter.issue import issues_folder
-    from newsletter.models import Issue, WebPage
+    from newsletter.models import WebPage
     from newsletter.render.theme import load_theme
     from newsletter.render.web import editions, render_index, render_page, web_theme
 
@@ -113,15 +122,26 @@ def archive_issues(
             on_issue(path.name)
     if strict and skipped:
         raise ProblemsError([p for issue in skipped for p in issue.problems])
+    issues = [issue for issue, _ in checked]
+    copies, files, image_problems = (
+        _copy_images(issues, settings, output) if copy_images else ({}, [], [])
+    )
     pages: list[WebPage] = [
         render_page(
-            issue, settings, theme, url=f"{base}{issue.slug}/", feed=f"../{feed_name(issue.lang)}"
+            issue,
+            settings,
+            theme,
+            url=f"{base}{issue.slug}/",
+            feed=f"../{feed_name(issue.lang)}",
+            images=copies.get(issue.slug),
         )
-        for issue, _ in checked
+        for issue in issues
     ]
     groups = editions(pages)
     feeds = {lang: feed_name(lang) for lang, _ in groups}
-    files = [SiteFile(f"{page.issue.slug}/index.html", page.html.encode("utf-8")) for page in pages]
+    files += [
+        SiteFile(f"{page.issue.slug}/index.html", page.html.encode("utf-8")) for page in pages
+    ]
     files.append(
         SiteFile("index.html", render_index(pages, settings, theme, feeds=feeds).encode("utf-8"))
     )
@@ -130,7 +150,7 @@ def archive_issues(
         feed = atom_feed(group, settings, lang=lang, url=base + feeds[lang], title=title)
         files.append(SiteFile(feeds[lang], feed))
     try:
-        wrote = write_site(files, output, keep=_kept(skipped))
+        wrote = write_site(files, output, keep=_kept(skipped), images=copies)
     except OSError as exc:
         raise ProblemsError(
             [
@@ -163,6 +183,7 @@ def archive_issues(
         tuple(skipped),
         tuple(later),
         tuple(feeds.items()),
+        tuple(image_problems),
         wrote.written,
         wrote.unchanged,
         wrote.removed,
@@ -179,3 +200,52 @@ def _kept(skipped: list[SkippedIssue]) -> set[str]:
     if not skipped:
         return set()
     return {f"{issue_slug(s.source.stem)}/" for s in skipped} | {FEED_PREFIX}
+
+
+def _copy_images(
+    issues: list[Issue], settings: Settings, output: Path
+) -> tuple[dict[str, dict[str, str]], list[SiteFile], list[Problem]]:
+    """The site's copies of the issues' images: for each page, the name of the copy of each
+    image address; the copies as site files; a warning for each image left where it is.
+    A copy an earlier run made is taken from the site; only new images are downloaded."""
+    from newsletter.archive import SiteFile, copied_images, download_images, image_name, images_of
+
+    earlier = copied_images(output)
+    found: dict[str, bytes] = {}  # address → bytes, for images copied before
+    for issue in issues:
+        for _, url in images_of(issue):
+            name = earlier.get(issue.slug, {}).get(url)
+            if name is None or url in found:
+                continue
+            try:
+                copy = (output / issue.slug / name).read_bytes()
+            except OSError:
+                continue
+            if image_name(copy) == name:  # the copy is still what was copied
+                found[url] = copy
+    wanted = [url for issue in issues for _, url in images_of(issue) if url not in found]
+    downloads = download_images(wanted, settings.fetch) if wanted else {}
+    copies: dict[str, dict[str, str]] = {}
+    files: list[SiteFile] = []
+    problems: list[Problem] = []
+    for issue in issues:
+        for where, url in images_of(issue):
+            known = found.get(url)
+            if known is None:
+                download = downloads[url]
+                if download.data is None:
+                    problems.append(
+                        Problem(
+                            f"{where}: the image was not copied into the site: {download.problem}",
+                            path=issue.source,
+                            hint=f"the page shows it from {url}; archive again once it loads",
+                            severity="warning",
+                        )
+                    )
+                    continue
+                known = download.data
+            name = image_name(known)
+            assert name is not None  # downloads and copies are checked images
+            copies.setdefault(issue.slug, {})[url] = name
+            files.append(SiteFile(f"{issue.slug}/{name}", known))
+    return copies, files, problems

@@ -13,12 +13,12 @@ theme's are used with the theme's own labels.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError
-from newsletter.models import Issue, WebPage
+from newsletter.models import Image, Issue, WebPage
 from newsletter.placeholders import fill_placeholders
 from newsletter.render.context import build_context, long_date
 from newsletter.render.markdown import typeset
@@ -43,13 +43,39 @@ def text_direction(lang: str) -> str:
     return "rtl" if lang.split("-")[0] in RTL_LANGS else "ltr"
 
 
+def _with_images(issue: Issue, images: Mapping[str, str]) -> Issue:
+    """The issue with each image address found in `images` replaced by the address given."""
+
+    def moved(image: Image | None) -> Image | None:
+        if image is None or image.url not in images:
+            return image
+        return replace(image, url=images[image.url])
+
+    sections = tuple(
+        replace(
+            section, items=tuple(replace(item, image=moved(item.image)) for item in section.items)
+        )
+        for section in issue.sections
+    )
+    return replace(issue, hero=moved(issue.hero), sections=sections)
+
+
 def render_page(
-    issue: Issue, settings: Settings, theme: Theme, *, url: str, feed: str, home: str = "../"
+    issue: Issue,
+    settings: Settings,
+    theme: Theme,
+    *,
+    url: str,
+    feed: str,
+    home: str = "../",
+    images: Mapping[str, str] | None = None,
 ) -> WebPage:
     """An issue's web page, published at `url`; `feed` and `home` are the addresses of its
-    edition's Atom feed and of the archive's index, relative to the page."""
+    edition's Atom feed and of the archive's index, relative to the page; `images` gives the
+    address, relative to the page, of the site's copy of an image the issue shows."""
+    shown = _with_images(issue, images) if images else issue
     labels = theme.labels_for(issue.lang, issue.labels)
-    context: dict[str, Any] = build_context(issue, settings, labels)
+    context: dict[str, Any] = build_context(shown, settings, labels)
     edition = _edition_name(theme, issue.lang)
     context["page"] = {
         "url": url,
