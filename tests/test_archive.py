@@ -14,7 +14,7 @@ import struct
 import subprocess
 import sys
 import zlib
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ import feedparser
 import pytest
 from lxml import etree, html
 
+from newsletter.issue import Lock, lockfile, read_lock, remembered_locks
 from tests.conftest import ROOT, FeedServer, Route, run
 
 UNTIL = "2026-11-30"  # the sample issues are of 2026-11-27; tests never depend on the clock
@@ -105,6 +106,35 @@ def test_no_lock_file_is_written(newsroom: Path) -> None:
     before = sorted(p.name for p in (newsroom / "issues").iterdir())
     archive()
     assert sorted(p.name for p in (newsroom / "issues").iterdir()) == before
+
+
+def test_each_lock_file_is_read_once_while_it_is_unchanged(newsroom: Path) -> None:
+    lock = newsroom / "issues" / "2026-11-27.lock.json"
+    assert read_lock(lock) is not read_lock(lock)  # outside the block, read every time
+    with remembered_locks():
+        first = read_lock(lock)
+        assert read_lock(lock) is first
+        data = json.loads(lock.read_text())
+        data["issue"] = 43
+        lock.write_text(json.dumps(data))
+        changed = read_lock(lock)
+        assert changed is not first and changed.number == 43
+    # 30 issues: checking each reads every other one's lock; without the memo, 900 reads.
+    for number in range(1, 30):
+        add_issue(newsroom, str(date(2026, 11, 20) - timedelta(days=7 * number)), 41 - number)
+    reads: list[Path] = []
+    original = lockfile._read_lock
+
+    def counted(path: Path) -> Lock:
+        reads.append(path)
+        return original(path)
+
+    lockfile._read_lock = counted  # type: ignore[assignment]
+    try:
+        assert len(archive()["issues"]) == 31  # type: ignore[arg-type]
+    finally:
+        lockfile._read_lock = original  # type: ignore[assignment]
+    assert len(reads) == len(set(reads)) == 31
 
 
 def test_the_feeds_read_back_with_stable_unique_ids_and_the_whole_issue(newsroom: Path) -> None:

@@ -97,7 +97,7 @@ def archive_issues(
     # Imported here, as `build` does: the renderer costs a fraction of a second to import.
     from newsletter.archive import SiteFile, atom_feed, feed_name, write_site
     from newsletter.commands.check import check_issue
-    from newsletter.issue import issues_folder
+    from newsletter.issue import issues_folder, remembered_locks
     from newsletter.models import WebPage
     from newsletter.render.theme import load_theme
     from newsletter.render.web import editions, render_index, render_page, web_theme
@@ -108,18 +108,19 @@ def archive_issues(
     checked: list[tuple[Issue, int]] = []
     skipped: list[SkippedIssue] = []
     later: list[Path] = []
-    for path in issue_files(issues_folder(settings)):
-        try:
-            found = check_issue(settings, path)
-        except ProblemsError as exc:
-            skipped.append(SkippedIssue(path, tuple(exc.problems)))
-        else:
-            if found.issue.date > until:
-                later.append(path)
+    with remembered_locks():
+        for path in issue_files(issues_folder(settings)):
+            try:
+                found = check_issue(settings, path)
+            except ProblemsError as exc:
+                skipped.append(SkippedIssue(path, tuple(exc.problems)))
             else:
-                checked.append((found.issue, len(found.warnings)))
-        if on_issue is not None:
-            on_issue(path.name)
+                if found.issue.date > until:
+                    later.append(path)
+                else:
+                    checked.append((found.issue, len(found.warnings)))
+            if on_issue is not None:
+                on_issue(path.name)
     if strict and skipped:
         raise ProblemsError([p for issue in skipped for p in issue.problems])
     issues = [issue for issue, _ in checked]
