@@ -37,6 +37,26 @@ SITE_FILES = {
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
+def png(width: int, height: int) -> bytes:
+    """A grey PNG of the given size, made here so that no image file is needed."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+LONG_WORD = "Sarvan" * 20  # a word longer than a phone's width, as a pasted address can be
+
+
 def archive(*args: str) -> dict[str, object]:
     result = run("archive", "--until", UNTIL, "--json", *args)
     assert result.exit_code == 0, result.output + result.stderr
@@ -476,26 +496,6 @@ def test_a_web_template_without_the_content_block_is_a_clear_problem(newsroom: P
 
 
 # In the browser last: Playwright's sync API keeps an event loop running in this thread.
-
-
-def png(width: int, height: int) -> bytes:
-    """A grey PNG of the given size, made here so that no image file is needed."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
-LONG_WORD = "Sarvan" * 20  # a word longer than a phone's width, as a pasted address can be
 
 
 @pytest.fixture

@@ -8,7 +8,14 @@ what an earlier run wrote that is no longer part of the site.
 from __future__ import annotations
 
 from newsletter.archive.feed import FEED_PREFIX, atom_feed, feed_name
-from newsletter.archive.images import Download, download_images, image_name, images_of
+from newsletter.archive.images import (
+    Download,
+    SiteImages,
+    copy_site_images,
+    download_images,
+    image_name,
+    images_of,
+)
 from newsletter.archive.site import MANIFEST, SiteFile, SiteWrite, copied_images, write_site
 
 __all__ = [
@@ -16,9 +23,11 @@ __all__ = [
     "MANIFEST",
     "Download",
     "SiteFile",
+    "SiteImages",
     "SiteWrite",
     "atom_feed",
     "copied_images",
+    "copy_site_images",
     "download_images",
     "feed_name",
     "image_name",

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from newsletter.archive.site import SiteFile, copied_images
 from newsletter.config import FetchLimits
+from newsletter.errors import Problem
 from newsletter.models import Issue
 
 if TYPE_CHECKING:
@@ -130,3 +133,59 @@ def _download(client: httpx.Client, url: str, deadline: float) -> Download:
     if image_extension(data) is None:
         return Download(url, None, "it is not a JPEG, PNG, GIF, WebP or AVIF image")
     return Download(url, data)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteImages:
+    """The site's copies of the issues' images: for each page (by slug), the name of the copy
+    of each image address; the copies as site files; a warning for each image left where it
+    is."""
+
+    copies: dict[str, dict[str, str]] = field(default_factory=dict)
+    files: tuple[SiteFile, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+
+def copy_site_images(issues: Sequence[Issue], folder: Path, limits: FetchLimits) -> SiteImages:
+    """Copy the images of `issues` into the site in `folder`: a copy an earlier run made is
+    taken from the site; only images not copied before are downloaded."""
+    earlier = copied_images(folder)
+    found: dict[str, bytes] = {}  # address → bytes, for images copied before
+    for issue in issues:
+        for _, url in images_of(issue):
+            name = earlier.get(issue.slug, {}).get(url)
+            if name is None or url in found:
+                continue
+            try:
+                copy = (folder / issue.slug / name).read_bytes()
+            except OSError:
+                continue
+            if image_name(copy) == name:  # the copy is still what was copied
+                found[url] = copy
+    wanted = [url for issue in issues for _, url in images_of(issue) if url not in found]
+    downloads = download_images(wanted, limits) if wanted else {}
+    copies: dict[str, dict[str, str]] = {}
+    files: list[SiteFile] = []
+    problems: list[Problem] = []
+    for issue in issues:
+        for where, url in images_of(issue):
+            data = found.get(url)
+            if data is None:
+                download = downloads[url]
+                if download.data is None:
+                    problems.append(
+                        Problem(
+                            f"{where}: the image was not copied into the site: {download.problem}",
+                            path=issue.source,
+                            hint=f"the page shows it from {url}; archive again once it loads",
+                            severity="warning",
+                        )
+                    )
+                    continue
+                data = download.data
+            name = image_name(data)
+            if name is None:  # never: downloads and earlier copies are checked images
+                continue
+            copies.setdefault(issue.slug, {})[url] = name
+            files.append(SiteFile(f"{issue.slug}/{name}", data))
+    return SiteImages(copies, tuple(files), tuple(problems))

@@ -23,7 +23,6 @@ from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError
 
 if TYPE_CHECKING:
-    from newsletter.archive import SiteFile
     from newsletter.models import Issue
 
 
@@ -92,12 +91,17 @@ def archive_issues(
     with `copy_images`, the images the issues show are copied into the site (see
     `newsletter.archive.images`); `on_issue` is called with each issue file's name once it
     is read (for a progress bar).
-    Raises `ProblemsError` when `strict` and an issue has an error, or when the theme or the
-    site folder fails; nothing is written then."""
+    Raises `ProblemsError` when `strict` and an issue has an error (nothing is written
+    then), or when the theme or the site folder fails."""
     # Imported here, as `build` does: the renderer costs a fraction of a second to import.
-    from newsletter.archive import SiteFile, atom_feed, feed_name, write_site
-    from newsletter.commands.check import check_issue
-    from newsletter.issue import issues_folder, remembered_locks
+    from newsletter.archive import (
+        SiteFile,
+        SiteImages,
+        atom_feed,
+        copy_site_images,
+        feed_name,
+        write_site,
+    )
     from newsletter.models import WebPage
     from newsletter.render.theme import load_theme
     from newsletter.render.web import editions, render_index, render_page, web_theme
@@ -105,28 +109,12 @@ def archive_issues(
     until = until or datetime.now(settings.timezone).date()
     theme = web_theme(load_theme(settings.theme))
     base = settings.archive_url.rstrip("/") + "/"
-    checked: list[tuple[Issue, int]] = []
-    skipped: list[SkippedIssue] = []
-    later: list[Path] = []
-    with remembered_locks():
-        for path in issue_files(issues_folder(settings)):
-            try:
-                found = check_issue(settings, path)
-            except ProblemsError as exc:
-                skipped.append(SkippedIssue(path, tuple(exc.problems)))
-            else:
-                if found.issue.date > until:
-                    later.append(path)
-                else:
-                    checked.append((found.issue, len(found.warnings)))
-            if on_issue is not None:
-                on_issue(path.name)
+    checked, skipped, later = _read_issues(settings, until, on_issue)
     if strict and skipped:
         raise ProblemsError([p for issue in skipped for p in issue.problems])
     issues = [issue for issue, _ in checked]
-    copies, files, image_problems = (
-        _copy_images(issues, settings, output) if copy_images else ({}, [], [])
-    )
+    images = copy_site_images(issues, output, settings.fetch) if copy_images else SiteImages()
+    copies, files = images.copies, list(images.files)
     pages: list[WebPage] = [
         render_page(
             issue,
@@ -184,11 +172,38 @@ def archive_issues(
         tuple(skipped),
         tuple(later),
         tuple(feeds.items()),
-        tuple(image_problems),
+        images.problems,
         wrote.written,
         wrote.unchanged,
         wrote.removed,
     )
+
+
+def _read_issues(
+    settings: Settings, until: date, on_issue: Callable[[str], None] | None
+) -> tuple[list[tuple[Issue, int]], list[SkippedIssue], list[Path]]:
+    """Check every issue file as `check` does: (issue, number of warnings) for those to
+    archive, those with errors, and those dated after `until`."""
+    from newsletter.commands.check import check_issue
+    from newsletter.issue import issues_folder, remembered_locks
+
+    checked: list[tuple[Issue, int]] = []
+    skipped: list[SkippedIssue] = []
+    later: list[Path] = []
+    with remembered_locks():
+        for path in issue_files(issues_folder(settings)):
+            try:
+                found = check_issue(settings, path)
+            except ProblemsError as exc:
+                skipped.append(SkippedIssue(path, tuple(exc.problems)))
+            else:
+                if found.issue.date > until:
+                    later.append(path)
+                else:
+                    checked.append((found.issue, len(found.warnings)))
+            if on_issue is not None:
+                on_issue(path.name)
+    return checked, skipped, later
 
 
 def _kept(skipped: list[SkippedIssue]) -> set[str]:
@@ -201,52 +216,3 @@ def _kept(skipped: list[SkippedIssue]) -> set[str]:
     if not skipped:
         return set()
     return {f"{issue_slug(s.source.stem)}/" for s in skipped} | {FEED_PREFIX}
-
-
-def _copy_images(
-    issues: list[Issue], settings: Settings, output: Path
-) -> tuple[dict[str, dict[str, str]], list[SiteFile], list[Problem]]:
-    """The site's copies of the issues' images: for each page, the name of the copy of each
-    image address; the copies as site files; a warning for each image left where it is.
-    A copy an earlier run made is taken from the site; only new images are downloaded."""
-    from newsletter.archive import SiteFile, copied_images, download_images, image_name, images_of
-
-    earlier = copied_images(output)
-    found: dict[str, bytes] = {}  # address → bytes, for images copied before
-    for issue in issues:
-        for _, url in images_of(issue):
-            name = earlier.get(issue.slug, {}).get(url)
-            if name is None or url in found:
-                continue
-            try:
-                copy = (output / issue.slug / name).read_bytes()
-            except OSError:
-                continue
-            if image_name(copy) == name:  # the copy is still what was copied
-                found[url] = copy
-    wanted = [url for issue in issues for _, url in images_of(issue) if url not in found]
-    downloads = download_images(wanted, settings.fetch) if wanted else {}
-    copies: dict[str, dict[str, str]] = {}
-    files: list[SiteFile] = []
-    problems: list[Problem] = []
-    for issue in issues:
-        for where, url in images_of(issue):
-            known = found.get(url)
-            if known is None:
-                download = downloads[url]
-                if download.data is None:
-                    problems.append(
-                        Problem(
-                            f"{where}: the image was not copied into the site: {download.problem}",
-                            path=issue.source,
-                            hint=f"the page shows it from {url}; archive again once it loads",
-                            severity="warning",
-                        )
-                    )
-                    continue
-                known = download.data
-            name = image_name(known)
-            assert name is not None  # downloads and copies are checked images
-            copies.setdefault(issue.slug, {})[url] = name
-            files.append(SiteFile(f"{issue.slug}/{name}", known))
-    return copies, files, problems
