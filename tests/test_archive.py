@@ -468,19 +468,20 @@ def test_the_command_line(newsroom: Path) -> None:
 def test_a_theme_without_web_templates_uses_the_default_ones_with_its_labels(
     newsroom: Path,
 ) -> None:
+    # A theme copied before the archive existed: no web templates, none of their labels.
     theme = newsroom / "mytheme"
     shutil.copytree(ROOT / "templates", theme)
     for name in ("web.html.jinja", "index.html.jinja", "web.css.jinja"):
         (theme / name).unlink()
     labels = theme / "theme.toml"
-    labels.write_text(
-        labels.read_text().replace('all_issues = "All issues"', 'all_issues = "Back issues"')
-    )
+    text = re.sub(r"(?m)^(edition|all_issues|feed) = .*\n", "", labels.read_text())
+    labels.write_text(text.replace('read_more = "Read the full story"', 'read_more = "Read on"'))
     settings = newsroom / "newsletter.toml"
     settings.write_text(settings.read_text().replace("accent = ", 'theme = "mytheme"\naccent = '))
     archive()
     page = html.fromstring((newsroom / "site" / PAGES[0]).read_bytes())
-    assert page.xpath("//nav/a/text()")[0] == "Back issues"
+    assert page.xpath("//nav/a/text()") == ["All issues", "Atom feed"]
+    assert page.xpath("//p[@class='more']/a/text()")[0] == "Read on: "
 
 
 def test_a_web_template_without_the_content_block_is_a_clear_problem(newsroom: Path) -> None:

@@ -30,12 +30,19 @@ CONTENT_BLOCK = "content"  # the block of WEB_PAGE that is the issue itself (the
 
 
 def web_theme(theme: Theme) -> Theme:
-    """The theme to render web pages with: `theme` when it has both web templates, else the
-    default theme's templates with `theme`'s labels."""
-    if all((theme.folder / name).is_file() for name in (WEB_PAGE, WEB_INDEX)):
+    """The theme to render web pages with: `theme`'s templates when it has both web
+    templates, else the default theme's; `theme`'s labels, with the default theme's for those
+    it lacks (a theme made before the archive has none of the archive's own)."""
+    if theme.folder.resolve() == default_theme().resolve():
         return theme
     default = load_theme(default_theme())
-    return Theme(default.folder, default.env, theme.labels)
+    labels = {
+        lang: {**default.labels.get(lang, {}), **theme.labels.get(lang, {})}
+        for lang in sorted({*default.labels, *theme.labels})
+    }
+    if all((theme.folder / name).is_file() for name in (WEB_PAGE, WEB_INDEX)):
+        return Theme(theme.folder, theme.env, labels)
+    return Theme(default.folder, default.env, labels)
 
 
 def text_direction(lang: str) -> str:
