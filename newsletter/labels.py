@@ -26,6 +26,9 @@ LABEL_KEYS = (
     "footer_why",
     "unsubscribe",
     "view_in_browser",
+    "edition",
+    "all_issues",
+    "feed",
 )
 
 # Labels that are filled in: what each may mention.

@@ -260,3 +260,16 @@ class SentCopy:
     recipient: str
     sent_at: datetime
     digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class WebPage:
+    """An issue as a page of the web archive: the whole page, and its article alone (with
+    absolute links, for the archive's Atom feed), both with the placeholders filled in."""
+
+    issue: Issue
+    url: str  # where the page is published: the email's "read it in your browser" address
+    html: str
+    content: str
+    dir: str  # the text direction of the issue's language, `ltr` or `rtl`
+    edition: str  # the name of the issue's language edition, e.g. "In English"

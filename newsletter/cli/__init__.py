@@ -1,10 +1,11 @@
 """Entry point: the `newsletter` command line (click). The group and its options live here;
 each command lives with its family (`feeds`: fetch, articles; `issues`: draft, check, build;
-`preview`; `delivery`: send; `newsroom`: init) and only parses its options, calls one function
-of `newsletter.commands` (or, for `preview`, starts `newsletter.preview`) and prints what it
-returns. Bad input is printed as problems and exits 1, never as a traceback; a usage error
-exits 2. The commands' modules load what they need when they run, so `check` in an editor's
-save loop never loads the HTTP stack and `fetch` never the renderer.
+`preview`; `delivery`: send; `archive`: archive; `newsroom`: init) and only parses its
+options, calls one function of `newsletter.commands` (or, for `preview`, starts
+`newsletter.preview`) and prints what it returns. Bad input is printed as problems and exits
+1, never as a traceback; a usage error exits 2. The commands' modules load what they need when
+they run, so `check` in an editor's save loop never loads the HTTP stack and `fetch` never the
+renderer.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import click
 
 from newsletter import __version__
+from newsletter.cli.archive import archive
 from newsletter.cli.delivery import send
 from newsletter.cli.feeds import articles, fetch
 from newsletter.cli.issues import build, check, draft
@@ -36,12 +38,13 @@ def cli(debug: bool) -> None:
       newsletter preview issues/2026-11-27.yaml live preview in the browser while you edit
       newsletter build issues/2026-11-27.yaml   build/2026-11-27/email.html, .txt, .eml
       newsletter send issues/2026-11-27.yaml --to smtp://127.0.0.1:8025 --rcpt me@example.org
+      newsletter archive                        site/: a web page per issue, Atom feeds
 
     A newsroom of your own: newsletter init ../my-briefing --name "My Briefing"
     """
 
 
-for command in (fetch, articles, draft, check, preview, build, send, init):
+for command in (fetch, articles, draft, check, preview, build, send, archive, init):
     cli.add_command(command)
 
 

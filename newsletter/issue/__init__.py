@@ -20,7 +20,7 @@ from newsletter.issue.draft import (
     number_and_date,
 )
 from newsletter.issue.loader import MAX_ISSUE_BYTES, CheckedIssue, read_issue
-from newsletter.issue.lockfile import Lock, lock_path, lock_text, read_lock
+from newsletter.issue.lockfile import Lock, lock_path, lock_text, read_lock, remembered_locks
 from newsletter.issue.references import ArticleSource, earlier_uses
 
 __all__ = [
@@ -38,4 +38,5 @@ __all__ = [
     "number_and_date",
     "read_issue",
     "read_lock",
+    "remembered_locks",
 ]

@@ -27,7 +27,10 @@ goes into the email. So it is checked value by value, each problem at its line a
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -74,10 +77,46 @@ def lock_text(number: int, day: date, articles: tuple[Article, ...]) -> str:
     return json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+# The locks read inside `remembered_locks`, by path and the file's identity when read.
+_REMEMBERED: ContextVar[dict[Path, tuple[tuple[int, int, int], Lock]] | None] = ContextVar(
+    "remembered_locks", default=None
+)
+
+
+@contextlib.contextmanager
+def remembered_locks() -> Iterator[None]:
+    """Inside the block, a lock file is read once for as long as it is unchanged (same inode,
+    size and modification time). Checking an issue reads the locks of all the others (for
+    the stories already featured), so checking every issue, as `archive` does, would read
+    each lock once per issue."""
+    token = _REMEMBERED.set({})
+    try:
+        yield
+    finally:
+        _REMEMBERED.reset(token)
+
+
 def read_lock(path: Path) -> Lock:
     """What a lock file records, and every problem found in it; never raises for a damaged
     file. A file that cannot be read as a lock gives no articles and a warning; a wrong value
     is an error, and its article is left out."""
+    memo = _REMEMBERED.get()
+    if memo is None:
+        return _read_lock(path)
+    try:
+        stat = path.stat()
+    except OSError:
+        return _read_lock(path)
+    identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    known = memo.get(path)
+    if known is not None and known[0] == identity:
+        return known[1]
+    lock = _read_lock(path)
+    memo[path] = (identity, lock)
+    return lock
+
+
+def _read_lock(path: Path) -> Lock:
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)

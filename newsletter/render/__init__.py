@@ -9,35 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import jinja2
-
 from newsletter.config import Settings
-from newsletter.errors import Problem, ProblemsError
 from newsletter.models import Issue, RenderedIssue
 from newsletter.render.checks import check_html
 from newsletter.render.context import build_context, subject_of
 from newsletter.render.html import compile_mjml, inline_css
 from newsletter.render.markdown import LinkRefs
-from newsletter.render.theme import REFS, Theme, load_theme
+from newsletter.render.theme import REFS, Theme, load_theme, template_problems
 
 __all__ = ["render_issue"]
 
 
 def _render(theme: Theme, name: str, context: dict[str, Any]) -> str:
-    try:
+    with template_problems(theme, name):
         return theme.env.get_template(name).render(context)
-    except jinja2.TemplateNotFound:
-        raise ProblemsError(
-            [Problem(f"the theme has no template '{name}'", path=theme.folder / name)]
-        ) from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise ProblemsError(
-            [Problem(f"template syntax: {exc.message}", path=theme.folder / name)]
-        ) from None
-    except jinja2.UndefinedError as exc:
-        raise ProblemsError(
-            [Problem(f"the template uses an unknown name: {exc.message}", path=theme.folder / name)]
-        ) from None
 
 
 def render_issue(issue: Issue, settings: Settings, theme: Theme | None = None) -> RenderedIssue:

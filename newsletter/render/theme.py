@@ -2,12 +2,15 @@
 
 Finds the default theme (inside the installed package, or `templates/` beside it in a source
 checkout), reads its labels per language, and builds the Jinja environment: HTML-escaping for
-the MJML template, none for the plain-text one, and an error for any undefined name.
+the MJML template and the archive's web pages (`*.html.jinja`), none for the plain-text one,
+and an error for any undefined name.
 """
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,7 +89,9 @@ def load_theme(folder: Path | None) -> Theme:
         raise ProblemsError(problems)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("mjml.jinja",), default=False),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("mjml.jinja", "html.jinja"), default=False
+        ),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -100,6 +105,23 @@ def load_theme(folder: Path | None) -> Theme:
         wrap=wrap_text,
     )
     return Theme(folder, env, labels)
+
+
+@contextlib.contextmanager
+def template_problems(theme: Theme, name: str) -> Iterator[None]:
+    """Turn a theme template's mistakes (missing, bad syntax, an unknown name) met inside the
+    block into a `ProblemsError` naming the template file."""
+    path = theme.folder / name
+    try:
+        yield
+    except jinja2.TemplateNotFound:
+        raise ProblemsError([Problem(f"the theme has no template '{name}'", path=path)]) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise ProblemsError([Problem(f"template syntax: {exc.message}", path=path)]) from None
+    except jinja2.UndefinedError as exc:
+        raise ProblemsError(
+            [Problem(f"the template uses an unknown name: {exc.message}", path=path)]
+        ) from None
 
 
 @jinja2.pass_eval_context
