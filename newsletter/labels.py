@@ -26,6 +26,9 @@ LABEL_KEYS = (
     "footer_why",
     "unsubscribe",
     "view_in_browser",
+    "forwarded",
+    "subscribe",
+    "byline",
     "edition",
     "all_issues",
     "feed",
@@ -36,6 +39,7 @@ LABEL_PLACEHOLDERS = {
     "author_line": ("name", "role"),
     "welcome": ("name",),
     "footer_why": ("name",),
+    "byline": ("name",),
 }
 
 

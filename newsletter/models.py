@@ -37,13 +37,17 @@ def issue_slug(stem: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Image:
-    """An image reference with its alternative text and, when known, its pixel size."""
+    """An image reference with its alternative text and, when known, its pixel size; an
+    issue file's image may also name its `credit` and a `file` on disk holding the same
+    picture (the preview and the archive show that copy; the email keeps the address)."""
 
     url: str
     alt: str = ""
     caption: str = ""
     width: int | None = None
     height: int | None = None
+    credit: str = ""
+    file: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,8 @@ from typing import Any
 from newsletter.models import Article, Image
 
 ARTICLE_KEYS: tuple[str, ...] = tuple(field.name for field in fields(Article))
-IMAGE_KEYS: tuple[str, ...] = tuple(field.name for field in fields(Image))
+# A feed's image: an issue file's `credit` and local `file` never reach the store or a lock.
+IMAGE_KEYS: tuple[str, ...] = ("url", "alt", "caption", "width", "height")
 
 
 def image_to_record(image: Image | None) -> dict[str, Any] | None:

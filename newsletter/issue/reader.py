@@ -45,7 +45,7 @@ _TOP = (
 _SECTION = ("heading", "layout", "items")
 _ITEM = ("article", "url", "title", "image", "body", "blurb", "notes")
 _NOTE = ("label", "text")
-_IMAGE = ("url", "alt", "caption", "width", "height")
+_IMAGE = ("url", "alt", "caption", "credit", "width", "height", "file")
 _AUTHOR = ("name", "role", "bio")
 
 
@@ -171,7 +171,8 @@ class IssueReader(YamlReader):
         return Author(key="", name=name, role=role, bio=bio) if name else None
 
     def image(self, node: YNode, key: str) -> Image | None:
-        """The hero or an item's photo: an http(s) URL, alt text, a caption and its size."""
+        """The hero or an item's photo: an http(s) URL, alt text, a caption, a credit, its
+        size and a local copy (a file beside the issue file)."""
         fields = self.fields(node, key, _IMAGE, "an image")
         if fields is None:
             return None
@@ -193,11 +194,33 @@ class IssueReader(YamlReader):
         alt = self.text(fields.get("alt"), f"{key}.alt", node, required=False, one_line=True) or ""
         self.report(rules.missing_alt(alt, node, key))
         caption = self.text(fields.get("caption"), f"{key}.caption", node, required=False) or ""
+        credit = (
+            self.text(fields.get("credit"), f"{key}.credit", node, required=False, one_line=True)
+            or ""
+        )
         width, height = (
             self.size(fields[dim], f"{key}.{dim}", dim) if dim in fields else None
             for dim in ("width", "height")
         )
-        return Image(url, alt, caption, width, height) if url else None
+        file = self.local_file(fields.get("file"), f"{key}.file", node)
+        return Image(url, alt, caption, width, height, credit, file) if url else None
+
+    def local_file(self, value: YNode | None, key: str, node: YNode) -> Path | None:
+        """An image's local copy, relative to the issue file's folder; it must exist."""
+        name = self.text(value, key, node, required=False, one_line=True)
+        if not name or value is None:
+            return None
+        path = self.path.parent / name
+        if not path.is_file():
+            self.error(
+                value,
+                key,
+                f"no image file at '{name}'",
+                hint="give the path of the image's copy relative to the issue file's folder, "
+                "e.g. images/photo.jpg",
+            )
+            return None
+        return path
 
     def labels(self, node: YNode | None) -> tuple[tuple[str, str], ...]:
         """The issue's own wording for the theme's labels, (key, text) in the file's order."""

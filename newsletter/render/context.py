@@ -12,8 +12,9 @@ from typing import Any
 
 from newsletter.config import Settings
 from newsletter.labels import fill_label
-from newsletter.models import Image, Issue
+from newsletter.models import Image, Issue, Item
 from newsletter.placeholders import UNSUBSCRIBE, VIEW_IN_BROWSER
+from newsletter.render.colours import DARK_BACKGROUND, LIGHT_BACKGROUND, readable
 from newsletter.render.markdown import typeset
 from newsletter.render.theme import RTL_LANGS
 
@@ -43,6 +44,7 @@ class ContextItem:
     notes: tuple[tuple[str, str], ...]  # (label, markdown)
     image: Image | None
     byline: str
+    byline_line: str  # the theme's `byline` label filled in, or "" with no byline
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,40 @@ class ContextSection:
     heading: str
     layout: str
     items: tuple[ContextItem, ...]
+
+
+# After the preheader: invisible joiners and spaces that fill the inbox's snippet, so the
+# words after the hidden preheader (the masthead, the date) never show there.
+PREVIEW_PADDING = "\u034f\u200c\u00a0" * 100
+
+
+def colours(accent: str) -> dict[str, dict[str, str]]:
+    """The email's colours for the light and the dark scheme. Every text colour keeps 7:1
+    contrast on its background; quieter roles (welcome line, captions, footer) stay quieter
+    than the body in both schemes, and rules stay faint in the dark."""
+    return {
+        "light": {
+            "background": LIGHT_BACKGROUND,
+            "text": "#1a1a1a",
+            "headline": "#111111",
+            "muted": "#474747",
+            "quiet": "#545454",
+            "accent": readable(accent, LIGHT_BACKGROUND),
+            "rule": "#e2e2e2",
+            "placeholder": "#efebe6",
+        },
+        "dark": {
+            "background": DARK_BACKGROUND,
+            "text": "#e4e4e4",
+            "headline": "#f2f2f2",
+            "muted": "#b4b4b4",
+            "quiet": "#a9a9a9",
+            "accent": readable(accent, DARK_BACKGROUND),
+            "rule": "#333333",
+            "brand": accent,
+            "placeholder": "#262422",
+        },
+    }
 
 
 def subject_of(issue: Issue, settings: Settings) -> str:
@@ -64,6 +100,19 @@ def long_date(issue: Issue) -> str:
     if issue.lang.split("-")[0] == "en":
         return f"{_MONTHS[issue.date.month - 1]} {issue.date.day}, {issue.date.year}"
     return issue.date.isoformat()
+
+
+def _item(item: Item, labels: dict[str, str]) -> ContextItem:
+    byline = (item.article.author or "") if item.article else ""
+    return ContextItem(
+        title=typeset(item.title),
+        url=item.url,
+        body_md=item.body_md,
+        notes=tuple((typeset(note.label), note.text_md) for note in item.notes),
+        image=item.image,
+        byline=byline,
+        byline_line=fill_label(labels["byline"], {"name": byline}) if byline else "",
+    )
 
 
 def build_context(issue: Issue, settings: Settings, labels: dict[str, str]) -> dict[str, Any]:
@@ -81,17 +130,7 @@ def build_context(issue: Issue, settings: Settings, labels: dict[str, str]) -> d
                 heading = labels["roundup"]
         if section.layout == "feature":
             features_seen += 1
-        items = tuple(
-            ContextItem(
-                title=typeset(item.title),
-                url=item.url,
-                body_md=item.body_md,
-                notes=tuple((note.label, note.text_md) for note in item.notes),
-                image=item.image,
-                byline=(item.article.author or "") if item.article else "",
-            )
-            for item in section.items
-        )
+        items = tuple(_item(item, labels) for item in section.items)
         sections.append(ContextSection(typeset(heading), section.layout, items))
     author = issue.author
     role = f"{labels.get('role_separator', ', ')}{author.role}" if author.role else ""
@@ -122,6 +161,8 @@ def build_context(issue: Issue, settings: Settings, labels: dict[str, str]) -> d
             "line": fill_label(labels["author_line"], {"name": author.name, "role": role}),
         },
         "hero": issue.hero,
+        "colours": colours(settings.accent),
+        "preview_padding": PREVIEW_PADDING,
         "sections": tuple(sections),
         "signoff_md": issue.signoff_md,
         "labels": labels,

@@ -2,7 +2,8 @@
 
 Two functions, so each step can be measured and swapped: `compile_mjml` runs MRML (includes
 only through our loader, confined to the theme folder), `inline_css` runs premailer with no
-network, keeping media queries and `!important` in a `<style>` block for dark mode and phones.
+network, keeping media queries and `!important` in a `<style>` block for dark mode and phones,
+and leaving MJML's numeric `width`/`height` attributes as they are.
 """
 
 from __future__ import annotations
@@ -54,6 +55,9 @@ def inline_css(html: str) -> str:
             cssutils_logging_level=logging.CRITICAL,
             align_floating_images=False,
             allow_loading_external_files=False,
+            # MJML's pixel width/height attributes are what Outlook for Windows sizes images
+            # by; premailer would overwrite them from the CSS (width="100%").
+            disable_basic_attributes=["width", "height"],
         ).transform(pretty_print=False)
     ).strip()
     # lxml drops the doctype; without it browsers render the email in quirks mode.

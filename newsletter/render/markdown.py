@@ -73,7 +73,7 @@ def markdown_html(
         words = isolated_html(runin) if isolate else escape(runin)
         label = f"<strong>{words}:</strong> "
         if runin_url.startswith(("https://", "http://")):
-            label = f'<strong><a href="{escape(runin_url)}">{words}</a>:</strong> '
+            label = f'<strong><a class="headline" href="{escape(runin_url)}">{words}</a>:</strong> '
         opened = clean.startswith("<p>")
         clean = "<p>" + label + (clean[3:] if opened else "</p>" + clean)
     return Markup(clean.strip())  # nh3 has just sanitised it
@@ -179,6 +179,15 @@ def typeset(text: str) -> str:
         for token in children
         if token.type in {"text", "softbreak", "hardbreak"}
     )
+
+
+def keep_together(text: str) -> str:
+    """A headline whose last two words are joined by a no-break space, so it never ends on a
+    line of one word; headlines of fewer than three words are left alone."""
+    words = text.split(" ")
+    if len(words) < 3:
+        return text
+    return " ".join(words[:-2]) + " " + words[-2] + "\u00a0" + words[-1]
 
 
 def wrap_text(text: str) -> str:

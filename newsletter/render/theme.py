@@ -22,6 +22,7 @@ from newsletter.render.markdown import (
     LinkRefs,
     isolated_html,
     isolated_text,
+    keep_together,
     markdown_html,
     markdown_text,
     wrap_text,
@@ -99,6 +100,7 @@ def load_theme(folder: Path | None) -> Theme:
     )
     env.filters.update(
         isolate=_isolate,
+        keep_together=keep_together,
         markdown=markdown_html,
         md_text=_md_text,
         ref=_ref,
