@@ -17,12 +17,22 @@ from newsletter.render.html import compile_mjml, inline_css
 from newsletter.render.markdown import LinkRefs
 from newsletter.render.theme import REFS, Theme, load_theme, template_problems
 
-__all__ = ["render_issue"]
+__all__ = ["TEXT_COLUMNS", "render_issue"]
+
+# The plain text's longest line, a URL alone on its line excepted (RFC 5322 suggests 78).
+TEXT_COLUMNS = 76
 
 
 def _render(theme: Theme, name: str, context: dict[str, Any]) -> str:
     with template_problems(theme, name):
         return theme.env.get_template(name).render(context)
+
+
+def _reference(number: int, url: str) -> str:
+    """One line of the text's link list, "[n] URL"; a URL too long to share a line of
+    `TEXT_COLUMNS` goes on the next line alone, where a mail reader can still follow it."""
+    line = f"[{number}] {url}"
+    return line if len(line) <= TEXT_COLUMNS else f"[{number}]\n{url}"
 
 
 def render_issue(issue: Issue, settings: Settings, theme: Theme | None = None) -> RenderedIssue:
@@ -34,7 +44,7 @@ def render_issue(issue: Issue, settings: Settings, theme: Theme | None = None) -
     html = inline_css(compile_mjml(mjml, theme.folder))
     refs = LinkRefs()
     body = _render(theme, "email.txt.jinja", {**context, REFS: refs})
-    references = "\n".join(f"[{n}] {url}" for n, url in enumerate(refs.urls, start=1))
+    references = "\n".join(_reference(n, url) for n, url in enumerate(refs.urls, start=1))
     text = body.rstrip() + "\n" + (references + "\n" if references else "")
     checks, sizes = check_html(html)
     return RenderedIssue(

@@ -1,7 +1,7 @@
 """Stage 3 (renderer), the email lint: finished HTML → `Problem`s (warnings) and sizes.
 
 Checks what inboxes punish: size past Gmail's clipping point, too much `<style>`, images
-without `alt` or `width`, a missing `lang`/`dir`, left-over MJML tags, links that are not
+without `alt` or a numeric `width`, a missing `lang`/`dir`, left-over MJML tags, links that are not
 http(s) or mailto. Parsed with lxml, which premailer already brings.
 """
 
@@ -44,8 +44,14 @@ def check_html(html: str) -> tuple[list[Problem], Sizes]:
         src = image.get("src", "")
         if image.get("alt") is None:
             warn(f"image {src} has no alt attribute", "give the image alt text")
-        if not image.get("width"):
+        width = image.get("width")
+        if not width:
             warn(f"image {src} has no width attribute", "Outlook needs width on images")
+        elif not width.isdigit():
+            warn(
+                f'image {src} has width="{width}", not a number of pixels',
+                "Outlook for Windows reads anything but a number as the file's own width",
+            )
     for link in doc.iter("a"):
         href = (link.get("href") or "").strip()
         if href in {UNSUBSCRIBE, VIEW_IN_BROWSER}:
