@@ -76,7 +76,8 @@ def test_init_then_fetch_draft_check_and_build_a_first_issue(
     assert built.exit_code == 0, built.output
     email = (tmp_path / "valley" / "build" / "2026-11-27" / "email.html").read_text("utf-8")
     assert "The Valley Briefing" in email
-    assert "Flood Warnings Lifted In Lower Valley" in email  # the draft's first candidate
+    # The draft's first candidate is the key issue, linked by "Read the full story".
+    assert f'href="{feed_server.url("/v/2")}"' in email
 
 
 def test_init_never_overwrites_a_newsroom(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

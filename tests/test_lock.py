@@ -60,8 +60,9 @@ def test_a_changed_article_keeps_the_recorded_copy_until_refreshed(newsroom: Pat
     assert run("build", ISSUE).exit_code == 0
     assert _outputs(newsroom)["email.html"] == first["email.html"]
     assert run("build", "--refresh", ISSUE).exit_code == 0
-    html = _outputs(newsroom)["email.html"].decode()
-    assert "Citing National Values" in html
+    # The feature links "Read the full story"; the lock file holds the headline it links.
+    lock = (newsroom / "issues" / "2026-11-27.lock.json").read_text(encoding="utf-8")
+    assert "Citing National Values" in lock
     assert "has changed" not in run("check", ISSUE).output
 
 

@@ -231,12 +231,44 @@ def test_every_route(newsroom: Path) -> None:
         "/issues/2026-11-27.yaml",
         "/newsletter.toml",
         "/edition/",
+        "/edition/2026-11-27/image/1",
+        "/edition/2026-11-27/image/-1",
+        "/edition/2026-11-27/image/..%2F..%2Fnewsletter.toml",
+        "/edition/2026-11-27/image/..%2Fissues%2Fimages%2Fradio-mast.png",
+        "/edition/2026-11-27/image/radio-mast.png",
+        "/edition/2026-11-27/image",
+        "/edition/2026-11-27-fa/image/0",
+        "/edition/nope/image/0",
     ],
 )
 def test_no_path_reaches_a_file_it_does_not_name(newsroom: Path, path: str) -> None:
     answer = request(built_workspace(), path)
     assert answer.status_code == 404
     assert b"[newsletter]" not in answer.content
+    assert not answer.content.startswith(b"\x89PNG")
+
+
+def test_the_issues_own_image_is_served_from_its_local_copy(newsroom: Path) -> None:
+    workspace = built_workspace()
+    state = request(workspace, "/state.json").json()
+    english, dari = state["editions"]
+    assert english["images"] == [
+        {
+            "url": "https://example.org/briefing/images/radio-mast.png",
+            "src": "/edition/2026-11-27/image/0",
+        }
+    ]
+    assert dari["images"] == []
+    image = request(workspace, "/edition/2026-11-27/image/0")
+    assert image.status_code == 200
+    assert image.headers["content-type"] == "image/png"
+    assert image.content == (newsroom / "issues" / "images" / "radio-mast.png").read_bytes()
+    # The email keeps the https address; only the page swaps in the local copy.
+    email = request(workspace, "/edition/2026-11-27/email.html").text
+    assert 'src="https://example.org/briefing/images/radio-mast.png"' in email
+    # A file that is no longer an image (replaced by text after the build) is not served.
+    (newsroom / "issues" / "images" / "radio-mast.png").write_text("[newsletter]\n")
+    assert request(workspace, "/edition/2026-11-27/image/0").status_code == 404
 
 
 @pytest.mark.parametrize(

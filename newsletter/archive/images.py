@@ -8,7 +8,9 @@ issue keeps its photos when the original host drops them. Only JPEG, PNG, GIF, W
 are copied, recognised by their bytes, not by what the server says (an SVG can carry script);
 a download is bounded in size and time, and an image already copied by an earlier run is
 taken from the site, not downloaded again, so a rebuild needs no network and gives the same
-bytes. An image that cannot be copied stays at its address, with a warning.
+bytes. An image the issue file gives a local `file` for is copied from that file, never
+downloaded (the sample issue's hero lives beside it before it is on any server). An image that
+cannot be copied stays at its address, with a warning.
 """
 
 from __future__ import annotations
@@ -58,6 +60,31 @@ def image_name(data: bytes) -> str | None:
     if extension is None:
         return None
     return f"img-{hashlib.sha256(data).hexdigest()[:16]}.{extension}"
+
+
+def local_files(issue: Issue) -> dict[str, Path]:
+    """The local copies the issue file names, by image address (the first file named for an
+    address wins, as `images_of` keeps its first place)."""
+    images = [issue.hero, *(item.image for section in issue.sections for item in section.items)]
+    found: dict[str, Path] = {}
+    for image in images:
+        if image is not None and image.file is not None:
+            found.setdefault(image.url, image.file)
+    return found
+
+
+def read_local_image(path: Path) -> tuple[bytes | None, str]:
+    """An image file's bytes, or None and why not, in plain words."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_IMAGE_BYTES + 1)
+    except OSError as exc:
+        return None, f"its file {path} cannot be read ({exc.strerror})"
+    if len(data) > MAX_IMAGE_BYTES:
+        return None, f"its file {path} is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB"
+    if image_extension(data) is None:
+        return None, f"its file {path} is not a JPEG, PNG, GIF, WebP or AVIF image"
+    return data, ""
 
 
 def images_of(issue: Issue) -> tuple[tuple[str, str], ...]:
@@ -148,9 +175,20 @@ class SiteImages:
 
 def copy_site_images(issues: Sequence[Issue], folder: Path, limits: FetchLimits) -> SiteImages:
     """Copy the images of `issues` into the site in `folder`: a copy an earlier run made is
-    taken from the site; only images not copied before are downloaded."""
+    taken from the site, an image with a local `file` is copied from it, and only the others
+    not copied before are downloaded."""
     earlier = copied_images(folder)
-    found: dict[str, bytes] = {}  # address → bytes, for images copied before
+    found: dict[str, bytes] = {}  # address → bytes, for images copied before or on disk
+    unreadable: dict[str, str] = {}  # address → why its local file gave no image
+    for issue in issues:
+        for url, path in local_files(issue).items():
+            if url in found or url in unreadable:
+                continue
+            data, problem = read_local_image(path)
+            if data is None:
+                unreadable[url] = problem
+            else:
+                found[url] = data
     for issue in issues:
         for _, url in images_of(issue):
             name = earlier.get(issue.slug, {}).get(url)
@@ -162,7 +200,12 @@ def copy_site_images(issues: Sequence[Issue], folder: Path, limits: FetchLimits)
                 continue
             if image_name(copy) == name:  # the copy is still what was copied
                 found[url] = copy
-    wanted = [url for issue in issues for _, url in images_of(issue) if url not in found]
+    wanted = [
+        url
+        for issue in issues
+        for _, url in images_of(issue)
+        if url not in found and url not in unreadable
+    ]
     downloads = download_images(wanted, limits) if wanted else {}
     copies: dict[str, dict[str, str]] = {}
     files: list[SiteFile] = []
@@ -171,7 +214,7 @@ def copy_site_images(issues: Sequence[Issue], folder: Path, limits: FetchLimits)
         for where, url in images_of(issue):
             data = found.get(url)
             if data is None:
-                download = downloads[url]
+                download = downloads.get(url) or Download(url, None, unreadable.get(url, ""))
                 if download.data is None:
                     problems.append(
                         Problem(

@@ -3,8 +3,10 @@
 A Starlette app over a `Hub` that holds the latest `Snapshot`. It serves the workspace page
 and its two static files, the state as JSON, server-sent events announcing each rebuild, and
 each edition's build files, exactly the bytes `build` would write (nothing is injected into
-the email: the page reloads its frames itself). Every path is a fixed route or a lookup in a
-fixed table, so no request can name a file. A guard refuses any `Host` header but the
+the email: the page reloads its frames itself), and the local copies of the issue's images
+that the issue file names (`file:`), which the page shows in place of the https addresses
+the email keeps. Every path is a fixed route or a lookup in a fixed table (an image by its
+number in the issue's own list), so no request can name a file. A guard refuses any `Host` header but the
 address served, against DNS rebinding.
 """
 
@@ -23,6 +25,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from newsletter.archive.images import image_extension, read_local_image
 from newsletter.deliver.build import FILE_NAMES
 from newsletter.errors import format_problem
 from newsletter.preview.workspace import Edition, Snapshot
@@ -135,6 +138,11 @@ def edition_json(edition: Edition, primary: bool) -> dict[str, Any]:
         "build_ms": round(edition.build_ms),
         # The page reloads a frame only when its email changed.
         "hash": hashlib.sha256(html).hexdigest()[:16] if html else None,
+        # Shown in the frame in place of the addresses, which need not be online yet.
+        "images": [
+            {"url": url, "src": f"/edition/{edition.slug}/image/{number}"}
+            for number, (url, _) in enumerate(edition.images)
+        ],
         "problems": [
             {**problem.to_dict(), "text": format_problem(problem, cache)}
             for problem in edition.problems
@@ -220,6 +228,17 @@ def create_app(hub: Hub, hosts: set[str]) -> ASGIApp:
             headers["Content-Disposition"] = f'attachment; filename="{edition.slug}.eml"'
         return Response(edition.files[name], media_type=_TYPES[name], headers=headers)
 
+    async def edition_image(request: Request) -> Response:
+        edition = hub.snapshot.edition(request.path_params["slug"])
+        number = request.path_params["number"]
+        if edition is None or not number.isdigit() or int(number) >= len(edition.images):
+            return PlainTextResponse("not found\n", status_code=404)
+        data, _ = read_local_image(edition.images[int(number)][1])
+        if data is None:
+            return PlainTextResponse("not found\n", status_code=404)
+        kind = "image/" + {"jpg": "jpeg"}.get(ext := image_extension(data) or "", ext)
+        return Response(data, media_type=kind, headers=_NO_STORE)
+
     async def events(request: Request) -> Response:
         async def stream() -> AsyncIterator[str]:
             # A reconnecting page (after a restart of the preview) gets the state at once.
@@ -241,6 +260,7 @@ def create_app(hub: Hub, hosts: set[str]) -> ASGIApp:
             Route("/static/{name}", static_file),
             Route("/state.json", state),
             Route("/events", events),
+            Route("/edition/{slug}/image/{number}", edition_image),
             Route("/edition/{slug}/{name}", edition_file),
         ]
     )

@@ -76,6 +76,15 @@ function blockImages(doc) {
   }
 }
 
+// The images that have a local copy: shown from it, as the address may not be online.
+function localImages(doc, edition) {
+  const local = new Map((edition.images || []).map((image) => [image.url, image.src]));
+  for (const img of Array.from(doc.images)) {
+    const src = local.get(img.getAttribute("src"));
+    if (src) img.setAttribute("src", src);
+  }
+}
+
 class EmailFrame {
   constructor(slug) {
     this.slug = slug;
@@ -107,6 +116,7 @@ class EmailFrame {
         const doc = next.contentDocument;
         applyScheme(doc, Boolean(mode.dark));
         if (mode.imagesOff) blockImages(doc);
+        else localImages(doc, edition);
         const y = this.front ? this.front.contentWindow.scrollY : this.saved;
         next.contentWindow.scrollTo(0, y);
         next.classList.remove("loading");

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from newsletter.archive.images import local_files
 from newsletter.commands.build import prepare_build
 from newsletter.config import Settings, find_config, load_settings
 from newsletter.deliver.build import BuildFiles
@@ -44,6 +45,8 @@ class Edition:
     failed: bool = False
     built_at: datetime | None = None
     build_ms: float = 0.0
+    # The issue's images that have a local copy: (address, file), in reading order.
+    images: tuple[tuple[str, Path], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +226,7 @@ class Workspace:
                     False,
                     datetime.now().astimezone(),
                     elapsed,
+                    tuple(local_files(prepared.rendered.issue).items()),
                 )
         if path == self.primary:
             self._refresh_candidates()
@@ -324,5 +328,13 @@ def _failed(old: Edition, problems: tuple[Problem, ...]) -> Edition:
         # error page without an error.
         problems = (*problems, Problem("the issue could not be built", path=old.path))
     return Edition(
-        old.path, old.slug, old.files, old.summary, problems, True, old.built_at, old.build_ms
+        old.path,
+        old.slug,
+        old.files,
+        old.summary,
+        problems,
+        True,
+        old.built_at,
+        old.build_ms,
+        old.images,
     )
