@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -165,4 +166,112 @@ def test_a_feed_title_cannot_reverse_the_editors_words_after_it(
         assert order is not None, after
         first, last = order
         assert first < last, f"'{after}' is drawn right to left"
+    page.close()
+
+
+# --- images, dark mode, contrast ----------------------------------------------------------
+
+HERO_URL = "https://example.org/briefing/images/radio-mast.png"
+
+
+def _open_with_hero(browser: Browser, html: Path, width: int, scheme: str = "light") -> Page:
+    """`_open`, with the hero answered from the sample's own copy (nothing leaves the
+    machine), and every image loaded before it returns."""
+    from tests.conftest import ROOT
+
+    data = (ROOT / "issues" / "images" / "radio-mast.png").read_bytes()
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)  # type: ignore[arg-type]
+
+    def answer(route: Any, request: Any) -> None:
+        if request.url == HERO_URL:
+            route.fulfill(body=data, content_type="image/png")
+        else:
+            route.abort()
+
+    page.route(re.compile(r"^https?://"), answer)
+    page.goto(html.as_uri())
+    page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+    return page
+
+
+@pytest.mark.parametrize("width", [375, 600])
+def test_the_hero_keeps_its_shape(browser: Browser, built: Path, width: int) -> None:
+    page = _open_with_hero(browser, built / "2026-11-27" / "email.html", width)
+    hero = page.locator(f'img[src="{HERO_URL}"]')
+    assert hero.evaluate("e => e.naturalWidth") == 1200
+    box = hero.bounding_box()
+    assert box is not None
+    assert abs(box["width"] - width) <= 1  # edge to edge
+    assert abs(box["width"] / box["height"] - 1200 / 675) < 0.01  # not squashed
+    page.close()
+
+
+def test_a_blocked_hero_is_a_tinted_box_with_readable_alt_text(browser: Browser, built: Path):
+    page = _open(browser, built / "2026-11-27" / "email.html", 375)
+    hero = page.locator(f'img[src="{HERO_URL}"]')
+    page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+    box = hero.bounding_box()
+    assert box is not None
+    assert 20 <= box["height"] <= 120  # the alt text's lines, not a 338 px gap
+    colour, background = hero.evaluate(
+        "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"
+    )
+    assert background not in {"rgba(0, 0, 0, 0)", "transparent", "rgb(255, 255, 255)"}
+    assert _contrast(colour, background) >= 7
+    page.close()
+
+
+# Every rendered text's colour and the background it sits on (the nearest ancestor that
+# paints one), with where it is, for the contrast check.
+_TEXT_COLOURS = """() => {
+  const background = e => {
+    for (let n = e; n; n = n.parentElement) {
+      const c = getComputedStyle(n).backgroundColor;
+      if (c !== "rgba(0, 0, 0, 0)" && c !== "transparent") return c;
+    }
+    return "rgb(255, 255, 255)";
+  };
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const e = node.parentElement;
+    if (!node.data.trim() || !e || e.getClientRects().length === 0) continue;
+    if (getComputedStyle(e).visibility === "hidden") continue;
+    found.push([e.tagName + "." + e.className, node.data.trim().slice(0, 30),
+                getComputedStyle(e).color, background(e)]);
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize("slug", ["2026-11-27", "2026-11-27-fa"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_text_colour_keeps_7_to_1(
+    browser: Browser, built: Path, slug: str, scheme: str
+) -> None:
+    page = _open(browser, built / slug / "email.html", 600, scheme)
+    texts = page.evaluate(_TEXT_COLOURS)
+    assert len(texts) > 25
+    weak = [(where, words, round(_contrast(c, b), 2)) for where, words, c, b in texts]
+    assert [w for w in weak if w[2] < 7] == []
+    page.close()
+
+
+@pytest.mark.parametrize("slug", ["2026-11-27", "2026-11-27-fa"])
+def test_in_dark_mode_the_page_is_dark_and_no_rule_is_bright(
+    browser: Browser, built: Path, slug: str
+) -> None:
+    page = _open(browser, built / slug / "email.html", 375, "dark")
+    body = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert _luminance(body) < 0.05
+    rules = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.nl-rule p'),
+                          e => getComputedStyle(e).borderTopColor)"""
+    )
+    assert len(rules) >= 5
+    assert all(_luminance(colour) < 0.05 for colour in rules), rules
+    # The welcome line stays quieter than the body text, as in the light scheme.
+    welcome = page.locator("p.small").first.evaluate("e => getComputedStyle(e).color")
+    text = page.locator("h2 + p").first.evaluate("e => getComputedStyle(e).color")
+    assert _luminance(welcome) < _luminance(text)
     page.close()
