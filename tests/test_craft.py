@@ -151,7 +151,11 @@ def test_the_design_has_one_title_dark_headlines_and_short_read_more_links(
     more = [a.text_content() for a in doc.iter("a") if a.text_content().startswith("Read")]
     assert more == ["Read the full story", "Read the full story", "Read it in your browser"]
     labels = [s.text_content() for s in doc.iter("strong") if s.text_content().endswith(":")]
-    assert labels[:3] == ["Why It\u2019s Important:", "What\u2019s Next:", "Why It\u2019s Important:"]
+    assert labels[:3] == [
+        "Why It\u2019s Important:",
+        "What\u2019s Next:",
+        "Why It\u2019s Important:",
+    ]
     footer = doc.find_class("footer")[-1].text_content()
     assert "Was this forwarded to you? Subscribe" in footer
     assert "Subscribe here" not in footer
@@ -253,9 +257,7 @@ def test_an_images_credit_and_local_file_are_read_and_a_missing_file_is_an_error
     issue.write_text(issue.read_text().replace("file: images/", "file: pictures/"))
     checked = run("check", ISSUE)
     assert checked.exit_code == 1
-    line = next(
-        n for n, text in enumerate(issue.read_text().splitlines(), 1) if "file:" in text
-    )
+    line = next(n for n, text in enumerate(issue.read_text().splitlines(), 1) if "file:" in text)
     assert (
         f"{ISSUE}:{line}:9: error: hero.file: no image file at 'pictures/radio-mast.png'"
         in checked.output

@@ -6,8 +6,8 @@ each edition's build files, exactly the bytes `build` would write (nothing is in
 the email: the page reloads its frames itself), and the local copies of the issue's images
 that the issue file names (`file:`), which the page shows in place of the https addresses
 the email keeps. Every path is a fixed route or a lookup in a fixed table (an image by its
-number in the issue's own list), so no request can name a file. A guard refuses any `Host` header but the
-address served, against DNS rebinding.
+number in the issue's own list), so no request can name a file. A guard refuses any `Host`
+header but the address served, against DNS rebinding.
 """
 
 from __future__ import annotations
