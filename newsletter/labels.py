@@ -29,6 +29,7 @@ LABEL_KEYS = (
     "forwarded",
     "subscribe",
     "byline",
+    "see_also",
     "edition",
     "all_issues",
     "feed",

@@ -173,6 +173,14 @@ class Note:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """A linked headline: a roundup item's "See also"."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
     """One entry of a section: a stored article or an inline link, in the editor's words."""
 
@@ -183,6 +191,7 @@ class Item:
     notes: tuple[Note, ...]
     image: Image | None
     span: Span
+    see_also: tuple[Link, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -200,9 +200,10 @@ def _html_sequence(html: str) -> list[tuple[str, str]]:
             continue
         classes = (node.get("class") or "").split()
         if node.tag in {"h1", "h2", "strong"} or {"caption", "byline", "masthead"} & set(classes):
-            words = _words(node.text_content()).rstrip(":")
-            if words:
-                found.append(("text", words))
+            # A byline and "See also" share a line in the HTML, one each in the text.
+            for part in _words(node.text_content()).split(" · "):
+                if part.rstrip(":"):
+                    found.append(("text", part.rstrip(":")))
         if node.tag == "a" and node.get("href"):
             words = _words(node.text_content())
             if words and node.getparent().tag != "strong":
@@ -266,3 +267,39 @@ def test_an_images_credit_and_local_file_are_read_and_a_missing_file_is_an_error
 
 
 ISSUE = "issues/2026-11-27.yaml"
+
+
+def test_a_roundup_item_takes_see_also_links_in_the_html_and_the_text(
+    built: dict[str, tuple[str, str]],
+) -> None:
+    html, text = built["2026-11-27"]
+    doc = lxml_html.document_fromstring(html)
+    (line,) = [p for p in doc.find_class("byline") if "See also" in p.text_content()]
+    assert _words(line.text_content()) == (
+        "By Leila Navid · See also: The Shortwave Hour That Keeps Sarvan’s Poets On The Air"
+    )
+    url = "https://example.org/analysis/2026/10/shortwave-poetry-hour/"
+    assert [a.get("href") for a in line.iter("a")] == [url]
+    number = re.search(rf"(?m)^\[(\d+)\] {re.escape(url)}$", text)
+    assert number is not None
+    assert (
+        "By Leila Navid\nSee also: \u2068The Shortwave Hour That Keeps Sarvan’s Poets On The "
+        f"Air\u2069 [{number.group(1)}]\n"
+    ) in text
+
+
+def test_a_see_also_link_that_is_not_http_is_an_error(newsroom: Path) -> None:
+    issue = newsroom / ISSUE
+    issue.write_text(
+        issue.read_text().replace(
+            "url: https://example.org/analysis/2026/10/shortwave-poetry-hour/",
+            "url: /analysis/shortwave-poetry-hour/",
+        )
+    )
+    assert run("fetch").exit_code == 0
+    checked = run("check", ISSUE)
+    assert checked.exit_code == 1
+    assert (
+        "error: sections[2].items[5].see_also[0].url: expected an http(s) URL, found "
+        "'/analysis/shortwave-poetry-hour/'" in checked.output
+    )

@@ -159,9 +159,9 @@ def test_text_the_service_would_read_as_template_syntax_is_refused(newsroom: Pat
     with pytest.raises(ProblemsError) as caught:
         hand_off(settings, Path(ISSUE), "dir:out", "listmonk")
     assert format_problems(caught.value.problems) == (
-        "issues/2026-11-27.yaml:100:18: error: the HTML of this issue contains '{{', which "
+        "issues/2026-11-27.yaml:103:18: error: the HTML of this issue contains '{{', which "
         "listmonk would read as its own template syntax\n"
-        " > 100 |   Prices rose by {{ a third }} this week.\n"
+        " > 103 |   Prices rose by {{ a third }} this week.\n"
         "       |                  ^^\n"
         "  hint: reword that text (it may come from a story's title), or hand off in another "
         "dialect\n\n1 error in issues/2026-11-27.yaml; nothing was written.\n"

@@ -20,7 +20,7 @@ from newsletter.issue.markdown import check_markdown
 from newsletter.issue.references import References
 from newsletter.issue.schema import YamlReader
 from newsletter.labels import LABEL_KEYS, label_placeholder_problem
-from newsletter.models import Article, Author, Image, Issue, Item, Note, Section
+from newsletter.models import Article, Author, Image, Issue, Item, Link, Note, Section
 from newsletter.suggest import did_you_mean
 from newsletter.urls import is_web_address
 
@@ -43,7 +43,8 @@ _TOP = (
     "labels",
 )
 _SECTION = ("heading", "layout", "items")
-_ITEM = ("article", "url", "title", "image", "body", "blurb", "notes")
+_ITEM = ("article", "url", "title", "image", "body", "blurb", "notes", "see_also")
+_LINK = ("title", "url")
 _NOTE = ("label", "text")
 _IMAGE = ("url", "alt", "caption", "credit", "width", "height", "file")
 _AUTHOR = ("name", "role", "bio")
@@ -369,6 +370,7 @@ class IssueReader(YamlReader):
         if image is not None:
             self.report(rules.roundup_image(layout, fields["image"], f"{key}.image"))
         notes = self.notes(fields.get("notes"), f"{key}.notes")
+        see_also = self.see_also(fields.get("see_also"), f"{key}.see_also")
         if article is None and url is None and layout == "list":
             self.error(
                 node,
@@ -393,7 +395,7 @@ class IssueReader(YamlReader):
                 hint="give 'article' (or 'url' + 'title') and a body or blurb",
             )
             return None
-        if notes is None:
+        if notes is None or see_also is None:
             return None
         return Item(
             article=article,
@@ -403,7 +405,47 @@ class IssueReader(YamlReader):
             notes=notes,
             image=image,
             span=node.span,
+            see_also=see_also,
         )
+
+    def see_also(self, node: YNode | None, key: str) -> tuple[Link, ...] | None:
+        """An item's "See also" links, each a title and an http(s) URL, or None when any of
+        them has an error."""
+        if node is None:
+            return ()
+        if not isinstance(node, YSeq):
+            self.expected(
+                node, key, "a list of links", "each link is '- {title: …, url: https://…}'"
+            )
+            return None
+        links = []
+        for index, child in enumerate(node.items):
+            where = f"{key}[{index}]"
+            fields = self.fields(child, where, _LINK, "a link")
+            if fields is None:
+                continue
+            title = self.text(
+                fields.get("title"), f"{where}.title", child, required=True, one_line=True
+            )
+            url = self.text(
+                fields.get("url"),
+                f"{where}.url",
+                child,
+                required=True,
+                hint="the story's full https:// address",
+                one_line=True,
+            )
+            if url and not is_web_address(url):
+                self.error(
+                    fields["url"],
+                    f"{where}.url",
+                    f"expected an http(s) URL, found '{url}'",
+                    hint="write the full address, starting with https://",
+                )
+                continue
+            if title and url:
+                links.append(Link(title, url))
+        return tuple(links) if len(links) == len(node.items) else None
 
     def notes(self, node: YNode | None, key: str) -> tuple[Note, ...] | None:
         """A feature item's labelled notes, or None when any of them has an error."""

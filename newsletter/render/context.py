@@ -45,6 +45,7 @@ class ContextItem:
     image: Image | None
     byline: str
     byline_line: str  # the theme's `byline` label filled in, or "" with no byline
+    see_also: tuple[tuple[str, str], ...]  # (title, url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +113,7 @@ def _item(item: Item, labels: dict[str, str]) -> ContextItem:
         image=item.image,
         byline=byline,
         byline_line=fill_label(labels["byline"], {"name": byline}) if byline else "",
+        see_also=tuple((typeset(link.title), link.url) for link in item.see_also),
     )
 
 
