@@ -281,7 +281,7 @@ def test_listmonk_draft(newsroom: Path, listmonk: Service) -> None:
     assert body["template_id"] == 5
     assert body["name"] == "The Darvana Briefing #42 (2026-11-27)"
     assert 'href="{{ UnsubscribeURL }}"' in body["body"]
-    assert "Unsubscribe: {{ UnsubscribeURL }}" in body["altbody"]
+    assert "Unsubscribe:\n{{ UnsubscribeURL }}" in body["altbody"]
     assert "newsletter.invalid" not in seen.body.decode()
     assert TOKEN not in json.dumps(result.to_dict())
 
