@@ -275,3 +275,29 @@ def test_in_dark_mode_the_page_is_dark_and_no_rule_is_bright(
     text = page.locator("h2 + p").first.evaluate("e => getComputedStyle(e).color")
     assert _luminance(welcome) < _luminance(text)
     page.close()
+
+
+def test_the_preview_shows_the_hero_from_its_local_copy(browser: Browser, built: Path) -> None:
+    from tests.conftest import preview_process
+
+    with preview_process(built.parent, "issues/2026-11-27.yaml", "--port", "0") as preview:
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        # Only the preview itself may answer: the image's https address is not online.
+        page.route(
+            re.compile(r"^https?://"),
+            lambda route: (
+                route.continue_() if route.request.url.startswith(preview.url) else route.abort()
+            ),
+        )
+        page.goto(preview.url)
+        shown = page.wait_for_selector("iframe.email:not(.loading)")
+        assert shown is not None
+        frame = shown.content_frame()
+        assert frame is not None
+        frame.wait_for_function("Array.from(document.images).every(i => i.complete)")
+        src, width = frame.evaluate(
+            "() => [document.images[0].getAttribute('src'), document.images[0].naturalWidth]"
+        )
+        assert src == "/edition/2026-11-27/image/0"
+        assert width == 1200  # loaded from the issue's own file
+        page.close()
