@@ -160,6 +160,7 @@ function setView(name) {
   if (!(name in VIEWS)) return;
   view = name;
   localStorage.setItem(STORE_KEY, name);
+  delete document.documentElement.dataset.view;
   $("stage").replaceChildren();
   for (const frame of frames.values()) { frame.key = null; frame.front = null; frame.pending = null; frame.box.replaceChildren(); }
   render();
@@ -347,10 +348,12 @@ async function render() {
   renderFigures();
   renderCandidates();
   const version = state.version;
+  const shown = view;
   await renderStage();
-  // For tests and the latency benchmark: which build is on screen, and since when.
-  if (state.version === version) {
+  // For tests and the latency benchmark: which build and view are on screen, and since when.
+  if (state.version === version && view === shown) {
     document.documentElement.dataset.version = String(version);
+    document.documentElement.dataset.view = shown;
     window.__painted = { version, at: performance.timeOrigin + performance.now() };
   }
 }
