@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import http.client
+import json
 import os
 import shutil
 import socket
@@ -41,6 +42,7 @@ def built_workspace() -> Workspace:
     workspace = Workspace(ISSUE)
     for path in workspace.plan({("all", Path())}):
         workspace.rebuild(path)
+    workspace.refresh_candidates()
     return workspace
 
 
@@ -166,6 +168,7 @@ def test_candidates_are_the_weeks_stories_marked_when_used(newsroom: Path) -> No
     assert run("fetch").exit_code == 0
     for path in workspace.plan({("store", Path())}):
         workspace.rebuild(path)
+    workspace.refresh_candidates()
     snapshot = workspace.snapshot()
     assert snapshot.week is not None and snapshot.week[1].isoformat() == "2026-11-27"
     used = {c.id: c.used for c in snapshot.candidates}
@@ -304,7 +307,9 @@ def test_the_event_stream_announces_the_current_build_then_each_new_one(newsroom
     first = workspace.snapshot().version
     events, headers = asyncio.run(go())
     assert headers[b"content-type"].startswith(b"text/event-stream")
-    assert events == [f'data: {{"version": {first}}}', f'data: {{"version": {first + 1}}}']
+    states = [json.loads(event.removeprefix("data: ")) for event in events]
+    assert [state["version"] for state in states] == [first, first + 1]
+    assert states[1]["editions"][0]["summary"]["subject"].startswith("The Darvana Briefing")
 
 
 def test_waiting_for_a_newer_build_ends_on_a_build_a_close_or_a_timeout(newsroom: Path) -> None:

@@ -27,7 +27,6 @@ let view = localStorage.getItem(STORE_KEY);
 if (!(view in VIEWS)) view = "desktop";
 let state = null;
 let refreshing = false;
-let again = false;
 const frames = new Map();
 
 const $ = (id) => document.getElementById(id);
@@ -117,10 +116,16 @@ class EmailFrame {
           this.saved = next.contentWindow.scrollY;
           sessionStorage.setItem(`scroll:${this.slug}`, String(this.saved));
         }, { passive: true });
-        requestAnimationFrame(() => requestAnimationFrame(() => resolve(true)));
+        afterPaint(() => resolve(true));
       }, { once: true });
     });
   }
+}
+
+// Call back once the next frame has been painted: a task queued from the frame's callback
+// runs after that frame is on screen.
+function afterPaint(callback) {
+  requestAnimationFrame(() => setTimeout(callback, 0));
 }
 
 function frameFor(slug) {
@@ -216,7 +221,7 @@ async function renderText(stage, edition) {
   pre.style.width = `calc(${columns + 1}ch + 40px)`;
   pre.title = `${columns} columns at the widest line`;
   pre.scrollTop = top;
-  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  await new Promise((resolve) => afterPaint(resolve));
   return true;
 }
 
@@ -358,19 +363,17 @@ async function render() {
   }
 }
 
-async function refresh() {
-  if (refreshing) { again = true; return; }
+// Render the newest state; states that arrive while one renders wait, and only the last
+// of them is rendered next.
+let waiting = null;
+async function show(next) {
+  if (refreshing) { waiting = next; return; }
   refreshing = true;
   try {
-    do {
-      again = false;
-      const response = await fetch("/state.json", { cache: "no-store" });
-      if (!response.ok) throw new Error(`state: HTTP ${response.status}`);
-      state = await response.json();
+    for (let current = next; current; current = waiting, waiting = null) {
+      state = current;
       await render();
-    } while (again);
-  } catch (error) {
-    $("status").textContent = `cannot reach the preview (${error.message})`;
+    }
   } finally {
     refreshing = false;
   }
@@ -378,7 +381,7 @@ async function refresh() {
 
 function connect() {
   const events = new EventSource("/events");
-  events.addEventListener("build", refresh);
+  events.addEventListener("build", (event) => show(JSON.parse(event.data)));
   events.addEventListener("error", () => {
     const status = $("status");
     status.classList.add("bad");
