@@ -440,3 +440,60 @@ def test_a_fetch_that_changes_the_store_refreshes_the_stories(newsroom: Path) ->
 def test_a_missing_issue_file_is_a_usage_error(newsroom: Path) -> None:
     result = run("preview", "issues/nope.yaml")
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+def test_saving_the_theme_or_the_settings_rebuilds(newsroom: Path) -> None:
+    shutil.copytree(default_theme(), newsroom / "theme")
+    settings = newsroom / "newsletter.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace("[newsletter]\n", '[newsletter]\ntheme = "theme"\n', 1), encoding="utf-8"
+    )
+    with preview_process(newsroom, str(ISSUE), "--port", "0") as preview:
+        first = preview.state()["editions"][0]
+        labels = newsroom / "theme" / "theme.toml"
+        good = labels.read_text(encoding="utf-8")
+        save(labels, good + "\n[labels.en\n")
+        broken = preview.wait_for(lambda s: s["editions"][0]["failed"])
+        assert broken["editions"][0]["problems"][0]["file"].endswith("theme.toml")
+        save(labels, good)
+        second = preview.wait_for(lambda s: not s["editions"][0]["failed"])
+        assert second["editions"][0]["hash"] == first["hash"]
+        template = newsroom / "theme" / "email.txt.jinja"
+        save(template, template.read_text(encoding="utf-8") + "\nA line from the theme.\n")
+        preview.wait_for(
+            lambda s: s["editions"][0]["summary"]["text_bytes"] > first["summary"]["text_bytes"]
+        )
+        save(
+            settings,
+            settings.read_text(encoding="utf-8").replace(
+                'name = "The Darvana Briefing"', 'name = "The Darvana Weekly"', 1
+            ),
+        )
+        third = preview.wait_for(
+            lambda s: s["editions"][0]["summary"]["subject"].startswith("The Darvana Weekly")
+        )
+        assert third["editions"][0]["hash"] != second["editions"][0]["hash"]
+        # A mistake in the settings shows in place, at its line, and the fix brings it back.
+        save(settings, settings.read_text(encoding="utf-8").replace("send_day = ", "sendday = ", 1))
+        broken = preview.wait_for(lambda s: s["editions"][0]["failed"])
+        (problem,) = broken["editions"][0]["problems"]
+        assert problem["file"].endswith("newsletter.toml") and problem["line"] and problem["hint"]
+        save(settings, settings.read_text(encoding="utf-8").replace("sendday = ", "send_day = ", 1))
+        preview.wait_for(lambda s: not s["editions"][0]["failed"])
+        preview.stop()
+
+
+def test_open_hands_the_address_to_the_browser(newsroom: Path, tmp_path: Path) -> None:
+    opened = tmp_path / "opened.txt"
+    command = f"{sys.executable} -c \"import sys; open(r'{opened}', 'w').write(sys.argv[1])\" %s"
+    os.environ["BROWSER"] = command
+    try:
+        with preview_process(newsroom, str(ISSUE), "--port", "0", "--open") as preview:
+            deadline = time.monotonic() + 10
+            while not opened.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert opened.read_text() == preview.url
+            preview.stop()
+    finally:
+        del os.environ["BROWSER"]

@@ -131,7 +131,7 @@ def test_a_save_shows_by_itself_where_the_editor_was_scrolled(
     until(page, f"Number(document.documentElement.dataset.version) > {before}")
     until(page, f"{FRONT}.contentDocument.querySelector('h1').textContent.includes('Tonight')")
     assert abs(page.evaluate(f"{FRONT}.contentWindow.scrollY") - 900) <= 2
-    assert page.locator("#stage iframe.email").count() == 1
+    assert page.locator("#stage iframe.email:not(.loading)").count() == 1
     assert page.errors == []  # type: ignore[attr-defined]
 
 

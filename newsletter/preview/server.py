@@ -29,6 +29,8 @@ from newsletter.preview.workspace import Workspace
 # editor's save (a temporary file, a rename) is done within it.
 WATCH_STEP_MS = 12
 PORTS_TRIED = 20
+# Seconds between showing a build and finding the week's stories again.
+STORIES_DELAY = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,10 @@ class Builder:
                     self.add({("issue", rest.absolute()) for rest in plan[index + 1 :]})
                     break
             if stories and not self._pending:
+                # After the page has had the new email: finding stories competes for the CPU.
+                await asyncio.sleep(STORIES_DELAY)
+                if self._pending:
+                    continue
                 stories = False
                 await asyncio.to_thread(self.workspace.refresh_candidates)
                 self.hub.publish(self.workspace.snapshot())

@@ -79,45 +79,53 @@ class EmailFrame {
   constructor(slug) {
     this.slug = slug;
     this.box = el("div", { class: "frame" });
+    // Two frames: the one shown and the one the next build loads into, out of sight.
+    this.frames = [0, 1].map(() => {
+      const frame = el("iframe", { class: "email loading", sandbox: "allow-same-origin allow-popups allow-popups-to-escape-sandbox" });
+      this.box.append(frame);
+      return frame;
+    });
     this.front = null;
-    this.pending = null;
     this.key = null;
     this.wrapper = null;
     this.saved = Number(sessionStorage.getItem(`scroll:${slug}`)) || 0;
   }
 
-  // Load the edition's email in a hidden frame, then swap it in where the old one was
+  reset() {
+    this.key = null;
+    this.front = null;
+    for (const frame of this.frames) frame.classList.add("loading");
+  }
+
+  // Load the edition's email in the hidden frame, then swap it in where the shown one was
   // scrolled. Resolves once the new content has been painted (true) or when superseded.
   show(edition, mode) {
     const key = `${edition.hash}|${mode.dark ? "dark" : "light"}|${mode.imagesOff ? "noimg" : "img"}`;
     if (key === this.key || !edition.hash) return Promise.resolve(false);
     this.key = key;
-    if (this.pending) this.pending.remove();
-    const next = el("iframe", {
-      class: "email loading",
-      title: `The email: ${edition.file}`,
-      src: `/edition/${encodeURIComponent(edition.slug)}/email.html?v=${edition.hash}`,
-    });
-    this.pending = next;
-    this.box.append(next);
+    const next = this.frames.find((frame) => frame !== this.front);
+    next.title = `The email: ${edition.file}`;
+    next.dataset.key = key;
     return new Promise((resolve) => {
-      next.addEventListener("load", () => {
-        if (this.pending !== next) { next.remove(); resolve(false); return; }
+      const loaded = () => {
+        next.removeEventListener("load", loaded);
+        if (next.dataset.key !== key || this.key !== key) { resolve(false); return; }
         const doc = next.contentDocument;
         applyScheme(doc, Boolean(mode.dark));
         if (mode.imagesOff) blockImages(doc);
         const y = this.front ? this.front.contentWindow.scrollY : this.saved;
         next.contentWindow.scrollTo(0, y);
         next.classList.remove("loading");
-        if (this.front) this.front.remove();
+        if (this.front) this.front.classList.add("loading");
         this.front = next;
-        this.pending = null;
         next.contentWindow.addEventListener("scroll", () => {
           this.saved = next.contentWindow.scrollY;
           sessionStorage.setItem(`scroll:${this.slug}`, String(this.saved));
         }, { passive: true });
         afterPaint(() => resolve(true));
-      }, { once: true });
+      };
+      next.addEventListener("load", loaded);
+      next.src = `/edition/${encodeURIComponent(edition.slug)}/email.html?v=${edition.hash}`;
     });
   }
 }
@@ -167,7 +175,7 @@ function setView(name) {
   localStorage.setItem(STORE_KEY, name);
   delete document.documentElement.dataset.view;
   $("stage").replaceChildren();
-  for (const frame of frames.values()) { frame.key = null; frame.front = null; frame.pending = null; frame.box.replaceChildren(); }
+  for (const frame of frames.values()) frame.reset();
   render();
 }
 
