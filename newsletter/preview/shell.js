@@ -22,6 +22,9 @@ const VIEWS = {
     caption: "This date's editions side by side." },
 };
 const STORE_KEY = "newsletter-preview.view";
+const PANEL_KEY = "newsletter-preview.panel";
+// The width each view stands for; a narrower stage says so rather than pretend.
+const REAL_WIDTH = { desktop: 600, phone: 375, dark: 600, images: 600, inbox: 1000, editions: 1216, wide: 1000 };
 
 let view = localStorage.getItem(STORE_KEY);
 if (!(view in VIEWS)) view = "desktop";
@@ -151,6 +154,30 @@ function kb(bytes) {
 
 // --- the views -------------------------------------------------------------------------
 
+function renderCaption() {
+  const caption = $("caption");
+  caption.replaceChildren(VIEWS[view].caption);
+  const room = $("stage").clientWidth - 32;
+  const editions = state ? state.editions.filter((e) => e.built).length : 1;
+  const wanted = view === "editions" ? editions * 600 + (editions - 1) * 16 : REAL_WIDTH[view];
+  if (wanted && room < wanted) {
+    const hint = document.body.classList.contains("no-panel") ? "widen the window" : "hide the panel (P) or widen the window";
+    caption.append(" ", el("span", { class: "narrow", text: `This window leaves ${room} px of the ${wanted} px this view needs: ${hint}.` }));
+  }
+  if (view === "images" && state && primary().built) {
+    const frame = frames.get(primary().slug);
+    const doc = frame && frame.front ? frame.front.contentDocument : null;
+    if (doc && !doc.images.length) caption.append(" ", el("span", { text: "This issue has no images." }));
+  }
+}
+
+function setPanel(shown) {
+  document.body.classList.toggle("no-panel", !shown);
+  $("panel-toggle").setAttribute("aria-expanded", String(shown));
+  localStorage.setItem(PANEL_KEY, shown ? "shown" : "hidden");
+  if (state) renderCaption();
+}
+
 function renderViews() {
   const nav = $("views");
   if (!nav.childElementCount) {
@@ -184,7 +211,7 @@ async function renderStage() {
   const spec = VIEWS[view === "editions" && state.editions.length < 2 ? "desktop" : view];
   const main = primary();
   stage.className = `view-${view}`;
-  $("caption").textContent = VIEWS[view].caption;
+  renderCaption();
   if (!main.built) {
     stage.replaceChildren(el("p", { class: "empty", text: "Nothing to show until the issue builds: fix the problems above and save." }));
     return true;
@@ -215,6 +242,7 @@ async function renderStage() {
     stage.replaceChildren(...boxes);
   }
   await Promise.all(painted);
+  renderCaption();
   return true;
 }
 
@@ -322,6 +350,7 @@ function renderCandidates() {
           c.used ? el("span", { class: `used${c.used === "this issue" ? " here" : ""}`, text: `in ${c.used}` }) : ""));
     });
   $("candidates").replaceChildren(...items);
+  $("no-match").hidden = items.length > 0 || state.candidates.length === 0;
 }
 
 async function copy(text, button) {
@@ -399,9 +428,13 @@ function connect() {
 
 document.addEventListener("keydown", (event) => {
   if (event.target instanceof HTMLInputElement || event.metaKey || event.ctrlKey || event.altKey) return;
+  if (event.key === "p" || event.key === "P") { setPanel(document.body.classList.contains("no-panel")); return; }
   const index = Number(event.key) - 1;
   const names = Object.keys(VIEWS);
   if (index >= 0 && index < names.length) setView(names[index]);
 });
 $("filter").addEventListener("input", () => state && renderCandidates());
+$("panel-toggle").addEventListener("click", () => setPanel(document.body.classList.contains("no-panel")));
+window.addEventListener("resize", () => state && renderCaption());
+setPanel(localStorage.getItem(PANEL_KEY) !== "hidden");
 connect();
