@@ -151,6 +151,15 @@ class FeedResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Edition:
+    """What one language's edition calls the newsletter and its publisher: `[editions.fa]`."""
+
+    lang: str
+    name: str
+    organisation: str
+
+
+@dataclass(frozen=True, slots=True)
 class Author:
     """The person an issue is written by, with their role for the author line."""
 

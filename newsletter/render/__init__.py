@@ -14,6 +14,7 @@ from newsletter.models import Issue, RenderedIssue
 from newsletter.render.checks import check_html
 from newsletter.render.context import build_context, subject_of
 from newsletter.render.html import compile_mjml, inline_css
+from newsletter.render.locales import local_number
 from newsletter.render.markdown import LinkRefs
 from newsletter.render.theme import REFS, Theme, load_theme, template_problems
 
@@ -32,9 +33,9 @@ def render_issue(issue: Issue, settings: Settings, theme: Theme | None = None) -
     context = build_context(issue, settings, labels)
     mjml = _render(theme, "email.mjml.jinja", context)
     html = inline_css(compile_mjml(mjml, theme.folder))
-    refs = LinkRefs()
+    refs = LinkRefs(lambda number: local_number(number, issue.lang))
     body = _render(theme, "email.txt.jinja", {**context, REFS: refs})
-    references = "\n".join(f"[{n}] {url}" for n, url in enumerate(refs.urls, start=1))
+    references = "\n".join(f"[{refs.numeral(n)}] {url}" for n, url in enumerate(refs.urls, start=1))
     text = body.rstrip() + "\n" + (references + "\n" if references else "")
     checks, sizes = check_html(html)
     return RenderedIssue(
