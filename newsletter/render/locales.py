@@ -78,7 +78,9 @@ def local_number(value: int, lang: str) -> str:
         return str(value)
     from babel.numbers import format_decimal
 
-    return local_digits(format_decimal(value, locale=babel_locale(lang)), lang)
+    locale = babel_locale(lang)
+    # "default": the separators of the numbering system the digits are swapped for below.
+    return local_digits(format_decimal(value, locale=locale, numbering_system="default"), lang)
 
 
 def long_date(day: date, lang: str) -> str:
