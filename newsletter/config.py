@@ -67,11 +67,11 @@ class Settings:
 
     def edition(self, lang: str) -> Edition:
         """The name and publisher line of the edition in `lang`: its `[editions.LANG]` table
-        (`fa-AF` falls back to `fa`), else the `[newsletter]` name and organisation."""
+        (`fa-AF` falls back to `fa`), else the `[newsletter]` name, organisation and from."""
         for code in (lang, lang.split("-")[0]):
             if code in self.editions:
                 return self.editions[code]
-        return Edition(lang, self.name, self.organisation)
+        return Edition(lang, self.name, self.organisation, self.sender)
 
 
 def time_zone(name: str, root: Path) -> ZoneInfo:
@@ -257,6 +257,13 @@ SECTIONS = (
                 hint="the publisher's footer line in the edition's language; "
                 "the [newsletter] organisation when left out",
             ),
+            Option(
+                "from",
+                what="an email address",
+                hint="the sender as the edition's inboxes show it, "
+                'e.g. from = "خبرنامهٔ دروانه <briefing@example.org>"',
+                check=email_address,
+            ),
         ),
     ),
     Section(
@@ -391,6 +398,7 @@ def _settings(path: Path, checked: Mapping[str, tuple[Entry, ...]], spans: KeySp
                 organisation=edition.maybe("organisation", str)
                 or news.maybe("organisation", str)
                 or edition.get("name", str),
+                sender=edition.maybe("from", str) or news.get("from", str),
             )
             for edition in checked["editions"]
         },

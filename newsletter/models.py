@@ -152,11 +152,13 @@ class FeedResult:
 
 @dataclass(frozen=True, slots=True)
 class Edition:
-    """What one language's edition calls the newsletter and its publisher: `[editions.fa]`."""
+    """What one language's edition calls the newsletter, its publisher and its sender:
+    `[editions.fa]`."""
 
     lang: str
     name: str
     organisation: str
+    sender: str  # the From of its emails
 
 
 @dataclass(frozen=True, slots=True)

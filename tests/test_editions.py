@@ -120,6 +120,8 @@ def test_the_dari_subject_uses_the_dari_name(dari: PreparedBuild) -> None:
     message = message_from_bytes(dari.files["email.eml"], policy=policy.default)
     assert isinstance(message, EmailMessage)
     assert message["Subject"] == f"{DARI_NAME}: {TITLE}"
+    assert message["From"] == f"{DARI_NAME} <briefing@example.org>"
+    assert message["List-Id"] == "The Darvana Briefing <briefing.example.org>"  # one list id
 
 
 def test_the_dari_aria_label_is_the_subject_not_escapes(dari: PreparedBuild) -> None:
@@ -224,6 +226,7 @@ def test_an_edition_falls_back_to_its_language_then_to_the_newsletter(tmp_path: 
     assert settings.edition("fa-AF").name == "خبرنامه"
     assert settings.edition("fa").organisation == "Org"
     assert settings.edition("ps").name == "B" and settings.edition("en").organisation == "Org"
+    assert settings.edition("fa").sender == settings.edition("en").sender == "b@example.org"
 
 
 def test_an_edition_that_is_not_a_language_code_is_an_error(tmp_path: Path) -> None:
@@ -244,18 +247,21 @@ def test_a_misspelt_edition_key_gets_a_did_you_mean(tmp_path: Path) -> None:
         "newsletter.toml:7:1: error: editions.ps: unknown key 'nmae'\n"
         ' > 7 | nmae = "خبرپاڼه"\n'
         "     | ^^^^\n"
-        "  hint: did you mean 'name'? known keys: name, organisation\n"
+        "  hint: did you mean 'name'? known keys: from, name, organisation\n"
         "\n"
         "1 error in newsletter.toml; nothing was written.\n"
     )
 
 
-def test_an_edition_needs_a_one_line_name(tmp_path: Path) -> None:
-    text = HEAD + '\n[editions.ps]\norganisation = "x"\n\n[editions.fa]\nname = "a\\nb"\n'
+def test_an_edition_needs_a_one_line_name_and_a_sender_address(tmp_path: Path) -> None:
+    text = HEAD + (
+        '\n[editions.ps]\norganisation = "x"\n\n[editions.fa]\nname = "a\\nb"\nfrom = "x"\n'
+    )
     report = _report(tmp_path, text)
     assert [line for line in report.splitlines() if ": error: " in line] == [
         "newsletter.toml:6:1: error: editions.ps: missing required key 'name'",
         "newsletter.toml:10:1: error: editions.fa.name: expected one line, found a line break",
+        "newsletter.toml:11:1: error: editions.fa.from: expected an email address, found 'x'",
     ]
     assert "hint: the newsletter's name in the edition's language, for the masthead" in report
 
