@@ -5,6 +5,7 @@ reader can read. The Dari sample issue is built as an editor would build it."""
 from __future__ import annotations
 
 import re
+import shutil
 import tomllib
 from datetime import date
 from email import message_from_bytes, policy
@@ -14,6 +15,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 from babel.dates import format_date
+from playwright.sync_api import sync_playwright
 
 from newsletter.commands.build import PreparedBuild, prepare_build
 from newsletter.config import load_settings
@@ -32,6 +34,15 @@ TITLE = "شورای موقت پنج رادیوی مستقل را خاموش کر
 LATIN = re.compile(r"[A-Za-z]")
 ASCII_DIGIT = re.compile(r"[0-9]")
 URL = re.compile(r"https?://\S+")
+# Without these, chromium tries to reach update and sync services outside the machine.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -278,3 +289,38 @@ def test_the_subject_length_is_counted_with_the_editions_name(newsroom: Path) ->
     issue.write_text(text.replace("lang: fa", "lang: ps"), encoding="utf-8")
     result = run("check", DARI)
     assert "the subject line is 80 characters" in result.output
+
+
+@pytest.mark.parametrize("width", [375, 600])
+def test_the_dari_email_in_chromium(dari: PreparedBuild, tmp_path: Path, width: int) -> None:
+    # Built in-process first: Playwright's sync API then keeps an event loop in this thread.
+    html = tmp_path / "email.html"
+    html.write_text(dari.rendered.html, encoding="utf-8")
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.fail("Debian's chromium is not installed: `make test` installs it")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.route(re.compile(r"^https?://"), lambda route: route.abort())
+            page.goto(html.as_uri())
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            shown = page.inner_text("body")
+            assert not LATIN.search(shown), LATIN.findall(shown)
+            assert page.evaluate("getComputedStyle(document.body.firstElementChild).direction") == (
+                "rtl"
+            )
+            # Every link's underline sits 0.4 em below the baseline, under the dots of ب and ی.
+            ratios = page.evaluate(
+                "[...document.querySelectorAll('a')].map(a => { const s = getComputedStyle(a);"
+                " return parseFloat(s.textUnderlineOffset) / parseFloat(s.fontSize); })"
+            )
+            assert ratios and min(ratios) >= 0.4, ratios
+            spacing = page.evaluate(
+                "[...document.querySelectorAll('.nl-body p, .nl-body h1, .nl-body h2')]"
+                ".map(e => getComputedStyle(e).letterSpacing)"
+            )
+            assert set(spacing) == {"normal"}  # spacing would break the joins between letters
+        finally:
+            browser.close()
