@@ -126,6 +126,10 @@ def test_the_dari_dateline_is_in_persian_digits_and_month_names(dari: PreparedBu
     assert dari.rendered.text.splitlines()[:2] == [DARI_NAME, "۲۷ نوامبر ۲۰۲۶ · شمارهٔ ۴۲"]
 
 
+def test_the_dari_edition_builds_without_a_warning(dari: PreparedBuild) -> None:
+    assert dari.problems == ()
+
+
 def test_the_dari_subject_uses_the_dari_name(dari: PreparedBuild) -> None:
     assert dari.rendered.subject == f"{DARI_NAME}: {TITLE}"
     message = message_from_bytes(dari.files["email.eml"], policy=policy.default)
@@ -188,8 +192,43 @@ def test_a_pashto_issue_gets_the_pashto_labels_and_digits(newsroom: Path) -> Non
     assert "۲۷ نومبر ۲۰۲۶ · ګڼه ۴۲" in text
     assert "اصلي موضوع" in text and "لينکونه:" in built.rendered.text
     assert root.xpath("//html/@lang") == ["ps"] and root.xpath("//html/@dir") == ["rtl"]
-    # No [editions.ps]: the [newsletter] name serves, in the subject and the masthead.
+    # No [editions.ps]: the [newsletter] name serves, in the subject and the masthead, and
+    # the build says so, at the issue's `lang:`.
     assert built.rendered.subject == f"The Darvana Briefing: {TITLE}"
+    assert format_problems(built.problems).replace(str(newsroom) + "/", "") == (
+        "issues/2026-11-27-fa.yaml:5:7: warning: lang: newsletter.toml names no 'ps' edition: "
+        "the masthead, the welcome line and the subject call the newsletter "
+        "'The Darvana Briefing'\n"
+        " > 5 | lang: ps\n"
+        "     |       ^^\n"
+        '  hint: add [editions.ps] with name = "…" in that language to newsletter.toml\n'
+        "\n"
+        "1 warning in issues/2026-11-27-fa.yaml.\n"
+    )
+
+
+def test_a_language_the_theme_has_no_labels_for_is_a_warning(newsroom: Path) -> None:
+    issue = newsroom / "issues" / "2026-11-27-fa.yaml"
+    issue.write_text(
+        issue.read_text(encoding="utf-8").replace("lang: fa", 'lang: "ur-PK"'), encoding="utf-8"
+    )
+    built = prepare_build(load_settings(newsroom / "newsletter.toml"), issue)
+    messages = [(p.span.line, p.span.column, p.message) for p in built.problems if p.span]
+    assert messages == [
+        (
+            5,
+            8,
+            "the theme has no labels in 'ur': the email's headings and fixed phrases (the "
+            "welcome line, the footer) are in English",
+        ),
+        (
+            5,
+            8,
+            "newsletter.toml names no 'ur' edition: the masthead, the welcome line and the "
+            "subject call the newsletter 'The Darvana Briefing'",
+        ),
+    ]
+    assert "Read the full story" in built.rendered.text
 
 
 @pytest.mark.parametrize(
