@@ -30,6 +30,8 @@ LABEL_KEYS = (
     "subscribe",
     "byline",
     "see_also",
+    "issue_number",
+    "links",
     "edition",
     "all_issues",
     "feed",
@@ -41,6 +43,7 @@ LABEL_PLACEHOLDERS = {
     "welcome": ("name",),
     "footer_why": ("name",),
     "byline": ("name",),
+    "issue_number": ("number",),
 }
 
 

@@ -117,7 +117,7 @@ class IssueReader(YamlReader):
         )
         labels = self.labels(top.get("labels"))
         sections = self.sections(top.get("sections"), root, day)
-        self.report(rules.subject_length(self.settings.name, title, subject, top))
+        self.report(rules.subject_length(self.settings.edition(lang).name, title, subject, top))
         self.report(rules.preheader_length(preheader, top))
         if number is None or day is None or title is None or preheader is None:
             return None
