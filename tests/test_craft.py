@@ -217,7 +217,7 @@ def test_every_item_label_and_link_of_the_html_is_in_the_text_in_order(
     built: dict[str, tuple[str, str]], slug: str
 ) -> None:
     html, text = built[slug]
-    split = re.search(r"\n\[1\][ \n]https?://", text)
+    split = re.search(r"\n\[\d+\][ \n]https?://", text)  # digits of any script
     assert split is not None
     body, references = _words(text[: split.start()]), text[split.start() :]
     numbers = {url: n for n, url in re.findall(r"(?m)^\[(\d+)\]\s+(\S+)$", references)}
