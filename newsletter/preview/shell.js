@@ -79,12 +79,15 @@ function blockImages(doc) {
 }
 
 // The images that have a local copy: shown from it, as the address may not be online.
+// Resolves once they are decoded, so the frame is scrolled after they have taken their height.
 function localImages(doc, edition) {
   const local = new Map((edition.images || []).map((image) => [image.url, image.src]));
+  const swapped = [];
   for (const img of Array.from(doc.images)) {
     const src = local.get(img.getAttribute("src"));
-    if (src) img.setAttribute("src", src);
+    if (src) { img.setAttribute("src", src); swapped.push(img.decode().catch(() => {})); }
   }
+  return Promise.all(swapped);
 }
 
 class EmailFrame {
@@ -125,7 +128,10 @@ class EmailFrame {
         const doc = next.contentDocument;
         applyScheme(doc, Boolean(mode.dark));
         if (mode.imagesOff) blockImages(doc);
-        else localImages(doc, edition);
+        (mode.imagesOff ? Promise.resolve() : localImages(doc, edition)).then(() => reveal());
+      };
+      const reveal = () => {
+        if (next.dataset.key !== key || this.key !== key) { resolve(false); return; }
         const y = this.front ? this.front.contentWindow.scrollY : this.saved;
         next.contentWindow.scrollTo(0, y);
         next.classList.remove("loading");
