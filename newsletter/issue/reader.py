@@ -63,9 +63,8 @@ class IssueReader(YamlReader):
         placeholder."""
         if markdown:
             for finding in check_markdown(node.value):
-                self.error(
-                    self.locate(node, finding.needle), key, finding.message, hint=finding.hint
-                )
+                where = self.locate(node, finding.needle, finding.occurrence)
+                self.error(where, key, finding.message, hint=finding.hint)
         if _PLACEHOLDER.search(node.value):
             self.error(
                 node,
