@@ -2,7 +2,9 @@
 
 The HTML goes Jinja2 (theme's `email.mjml.jinja`) → MJML → mjml-python → premailer; the plain
 text is rendered from the same context by the theme's `email.txt.jinja`, not converted from
-the HTML. Mail-service links stay sentinels (see `placeholders`) until an exporter fills them.
+the HTML. The newsroom's own links get their campaign tags (`links`, when the settings ask
+for them) in both. Mail-service links stay sentinels (see `placeholders`) until an exporter
+fills them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from newsletter.models import Issue, RenderedIssue
 from newsletter.render.checks import check_html
 from newsletter.render.context import build_context, subject_of
 from newsletter.render.html import compile_mjml, inline_css
+from newsletter.render.links import tag_links
 from newsletter.render.markdown import LinkRefs
 from newsletter.render.theme import REFS, Theme, load_theme, template_problems
 
@@ -36,6 +39,8 @@ def render_issue(issue: Issue, settings: Settings, theme: Theme | None = None) -
     body = _render(theme, "email.txt.jinja", {**context, REFS: refs})
     references = "\n".join(f"[{n}] {url}" for n, url in enumerate(refs.urls, start=1))
     text = body.rstrip() + "\n" + (references + "\n" if references else "")
+    # After premailer and before the lint: the tags are in what is measured and sent.
+    html, text = tag_links(html, text, settings.campaign, issue)
     checks, sizes = check_html(html)
     return RenderedIssue(
         issue, subject_of(issue, settings), issue.preheader, html, text, tuple(checks), sizes
