@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 
-from newsletter._yaml import YNode, YScalar, YSeq
+from newsletter._yaml import YMap, YNode, YScalar, YSeq
 from newsletter.config import Settings
 from newsletter.issue import rules
 from newsletter.issue.markdown import check_markdown
@@ -52,6 +52,16 @@ _AUTHOR = ("name", "role", "bio")
 ThemeLabels = Callable[[str, tuple[tuple[str, str], ...]], Mapping[str, str]]
 # The labels a feature's notes usually carry.
 _NOTE_LABELS = ("why_important", "whats_next")
+
+
+def _key(mapping: YNode, name: str) -> YNode:
+    """Where `name` is written as a key of `mapping` (a rule about a whole value points at
+    its key), or the mapping itself."""
+    if isinstance(mapping, YMap):
+        for key, _ in mapping.pairs:
+            if key.value == name:
+                return key
+    return mapping
 
 
 class IssueReader(YamlReader):
@@ -136,7 +146,9 @@ class IssueReader(YamlReader):
         self.report(rules.subject_length(self.settings.name, title, subject, top))
         self.report(rules.preheader_length(preheader, top))
         if sections is not None and "key_issue" in self.house:
-            self.report(rules.no_key_issue(sections, self.house["key_issue"], top["sections"]))
+            self.report(
+                rules.no_key_issue(sections, self.house["key_issue"], _key(root, "sections"))
+            )
         if number is not None and day is not None:
             self.report(rules.number_taken(number, day, self.path, top["number"]))
         if number is None or day is None or title is None or preheader is None:
