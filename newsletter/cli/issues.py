@@ -54,8 +54,7 @@ def draft(config: Path | None, day: str | None, output: Path | None, force: bool
 @click.option("--json", "as_json", is_flag=True, help="Print a list of each file's problems.")
 @handle_errors
 def check(config: Path | None, issue_files: tuple[Path, ...], strict: bool, as_json: bool) -> None:
-    """Report every problem in one or more issue files, compiler style (exit 1 if any file
-    has an error).
+    """Report every problem in issue files, compiler style (exit 1 on any error).
 
     Errors stop a build; warnings (a long subject, a story from outside the week, an article
     already featured, a missing key issue) do not, unless --strict. Each file is reported on
