@@ -13,9 +13,7 @@ from typing import Any
 
 from newsletter.config import Settings
 from newsletter.models import Issue, RenderedIssue
-from newsletter.render.checks import check_html
 from newsletter.render.context import build_context, subject_of
-from newsletter.render.html import compile_mjml, inline_css
 from newsletter.render.links import tag_links
 from newsletter.render.markdown import LinkRefs
 from newsletter.render.theme import REFS, Theme, load_theme, template_problems
@@ -30,6 +28,11 @@ def _render(theme: Theme, name: str, context: dict[str, Any]) -> str:
 
 def render_issue(issue: Issue, settings: Settings, theme: Theme | None = None) -> RenderedIssue:
     """Render an issue to email HTML and plain text with the settings' (or given) theme."""
+    # Imported here: MRML, premailer and lxml take 0.2 s to import, which `check`, needing
+    # only the theme's labels from this package, should not pay.
+    from newsletter.render.checks import check_html
+    from newsletter.render.html import compile_mjml, inline_css
+
     theme = theme or load_theme(settings.theme)
     labels = theme.labels_for(issue.lang, issue.labels)
     context = build_context(issue, settings, labels)
