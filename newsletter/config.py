@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from newsletter._toml import KeySpans, load_toml, locate_keys
 from newsletter.errors import Problem, ProblemsError
-from newsletter.models import Author, Campaign, FeedSource, FetchLimits
+from newsletter.models import Author, Campaign, Edition, FeedSource, FetchLimits
 from newsletter.options import Entry, Invalid, Option, Section, did_you_mean, walk
 from newsletter.suggest import did_you_mean as suggest
 
@@ -30,6 +30,8 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 FEED_NAME = "a short feed name (a-z, 0-9, '-', '_')"
 _FEED_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+# A language code as an issue's `lang:` is written: fa, ps, fa-AF.
+_LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,8 @@ class Settings:
     # Where List-Unsubscribe's mailto goes; None: the sender's address.
     unsubscribe_mailto: str | None = None
     authors: dict[str, Author] = field(default_factory=dict)
+    # The editions in other languages, by language code: `[editions.fa]`.
+    editions: dict[str, Edition] = field(default_factory=dict)
     feeds: tuple[FeedSource, ...] = ()
     fetch: FetchLimits = field(default_factory=FetchLimits)
     # The email links newsletter.toml leaves out, so their placeholder default is used:
@@ -65,6 +69,14 @@ class Settings:
         """The folder holding newsletter.toml; relative paths start here."""
         return self.path.parent
 
+    def edition(self, lang: str) -> Edition:
+        """The name and publisher line of the edition in `lang`: its `[editions.LANG]` table
+        (`fa-AF` falls back to `fa`), else the `[newsletter]` name, organisation and from."""
+        for code in (lang, lang.split("-")[0]):
+            if code in self.editions:
+                return self.editions[code]
+        return Edition(lang, self.name, self.organisation, self.sender)
+
 
 def time_zone(name: str, root: Path) -> ZoneInfo:
     """An IANA time zone by name."""
@@ -77,6 +89,16 @@ def time_zone(name: str, root: Path) -> ZoneInfo:
             f"{did_you_mean(name, available_timezones())}"
             "use an IANA name such as Asia/Kabul or Europe/Prague",
         ) from None
+
+
+def language_code(text: str, root: Path) -> str:
+    """A language code, as an issue's `lang:` is written."""
+    if not _LANG.fullmatch(text):
+        raise Invalid(
+            f"expected a language code, found '{text}'",
+            "write the code an issue's `lang:` uses, e.g. [editions.fa] or [editions.ps]",
+        )
+    return text
 
 
 def email_address(text: str, root: Path) -> str:
@@ -270,6 +292,33 @@ SECTIONS = (
         ),
     ),
     Section(
+        "editions",
+        shape="keyed",
+        entry="a table with name",
+        hint='write [editions.LANG] with name = "…" in that language, e.g. [editions.fa]',
+        key_check=language_code,
+        options=(
+            Option(
+                "name",
+                required=True,
+                hint="the newsletter's name in the edition's language, for the masthead, "
+                "the welcome line and the subject",
+            ),
+            Option(
+                "organisation",
+                hint="the publisher's footer line in the edition's language; "
+                "the [newsletter] organisation when left out",
+            ),
+            Option(
+                "from",
+                what="an email address",
+                hint="the sender as the edition's inboxes show it, "
+                'e.g. from = "خبرنامهٔ دروانه <briefing@example.org>"',
+                check=email_address,
+            ),
+        ),
+    ),
+    Section(
         "feeds",
         shape="array",
         entry="a table with name and url",
@@ -446,6 +495,17 @@ def _settings(path: Path, checked: Mapping[str, tuple[Entry, ...]], spans: KeySp
                 bio=author.maybe("bio", str) or "",
             )
             for author in checked["authors"]
+        },
+        editions={
+            str(edition.keys[-1]): Edition(
+                lang=str(edition.keys[-1]),
+                name=edition.get("name", str),
+                organisation=edition.maybe("organisation", str)
+                or news.maybe("organisation", str)
+                or edition.get("name", str),
+                sender=edition.maybe("from", str) or news.get("from", str),
+            )
+            for edition in checked["editions"]
         },
         feeds=tuple(
             FeedSource(feed.get("name", str), feed.get("url", str), spans.find(*feed.keys, "url"))

@@ -26,6 +26,8 @@ LABEL_KEYS = (
     "footer_why",
     "unsubscribe",
     "view_in_browser",
+    "issue_number",
+    "links",
     "edition",
     "all_issues",
     "feed",
@@ -36,6 +38,7 @@ LABEL_PLACEHOLDERS = {
     "author_line": ("name", "role"),
     "welcome": ("name",),
     "footer_why": ("name",),
+    "issue_number": ("number",),
 }
 
 

@@ -163,6 +163,17 @@ class FeedResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Edition:
+    """What one language's edition calls the newsletter, its publisher and its sender:
+    `[editions.fa]`."""
+
+    lang: str
+    name: str
+    organisation: str
+    sender: str  # the From of its emails
+
+
+@dataclass(frozen=True, slots=True)
 class Author:
     """The person an issue is written by, with their role for the author line."""
 

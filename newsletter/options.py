@@ -71,6 +71,7 @@ class Section:
     entry: str = ""  # keyed and array sections: one entry, in words, for messages
     noun: str = ""  # what one entry is called: "feed"
     hint: str = ""  # how to write the section; KEY stands for an entry's key
+    key_check: Validator | None = None  # keyed sections: what an entry's KEY must be
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +167,13 @@ class _Walker:
         entries: list[Entry] = []
         for key, item in items:
             label = f"{name}[{key}]" if section.shape == "array" else f"{name}.{key}"
+            key_ok = True
+            if section.key_check is not None:
+                try:
+                    section.key_check(str(key), self.root)
+                except Invalid as invalid:
+                    self.report(invalid.message, (name, key), label, invalid.hint)
+                    key_ok = False
             if not isinstance(item, dict):
                 self.report(
                     f"expected {section.entry}, found {describe(item)}",
@@ -174,7 +182,9 @@ class _Walker:
                     section.hint.replace("KEY", str(key)),
                 )
                 continue
-            entries.append(self.table(section, item, (name, key), label))
+            entry = self.table(section, item, (name, key), label)  # its own mistakes too
+            if key_ok:
+                entries.append(entry)
         self.unique(section, entries)
         return tuple(entries)
 

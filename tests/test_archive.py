@@ -94,7 +94,7 @@ def test_the_site_has_a_page_per_issue_an_index_and_a_feed_per_edition(newsroom:
     assert result.exit_code == 0, result.stderr
     assert result.stdout == (
         "archived 2 issues in site: 5 files written, 0 unchanged, 0 removed\n"
-        "  site/index.html\n  site/feed-en.xml\n  site/feed-fa.xml\n"
+        "  index: site/index.html\n  feed:  site/feed-en.xml\n  feed:  site/feed-fa.xml\n"
     )
     assert set(files_of(newsroom / "site")) == SITE_FILES
     index = html.fromstring((newsroom / "site" / "index.html").read_bytes())

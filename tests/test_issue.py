@@ -333,3 +333,14 @@ def test_a_draft_written_anywhere_is_numbered_from_the_newsrooms_issues(newsroom
     assert "number: 43" in (newsroom / "elsewhere.yaml").read_text(encoding="utf-8")
     result = run("draft", "--date", "2026-11-20", "-o", str(newsroom / "earlier.yaml"))
     assert "number: 1\n" in (newsroom / "earlier.yaml").read_text(encoding="utf-8")
+
+
+def test_a_required_key_on_a_line_yaml_cannot_read_is_one_problem_not_two(
+    newsroom: Path, store: Store
+) -> None:
+    # `*` starts a YAML alias: the line is skipped to read the rest, which then lacks `title`.
+    text = GOOD.replace("title: Talks", "title: *|FNAME|* Talks", 1)
+    report = _problems(newsroom, store, text)
+    assert "test.yaml:3:9: error: YAML syntax" in report
+    assert "missing required key 'title'" not in report
+    assert report.count("error:") == 1

@@ -68,7 +68,7 @@ def atom_feed(
     else:  # a valid feed needs a date; an empty edition has none of its own
         _add(feed, "updated", "1970-01-01T00:00:00Z")
     author = _add(feed, "author")
-    _add(author, "name", settings.name)
+    _add(author, "name", settings.edition(lang).name)
     for page in ordered:
         issue = page.issue
         entry = _add(feed, "entry")

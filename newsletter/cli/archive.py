@@ -74,9 +74,10 @@ def _report(result: ArchiveResult) -> None:
         f": {_count(result.written, 'file')} written, {len(result.unchanged)} unchanged, "
         f"{len(result.removed)} removed"
     )
-    click.echo(f"  {result.output / 'index.html'}")
+    # Where to look, written this time or not.
+    click.echo(f"  index: {result.output / 'index.html'}")
     for _, name in result.feeds:
-        click.echo(f"  {result.output / name}")
+        click.echo(f"  feed:  {result.output / name}")
 
 
 @click.command()

@@ -135,7 +135,7 @@ def archive_issues(
         SiteFile("index.html", render_index(pages, settings, theme, feeds=feeds).encode("utf-8"))
     )
     for lang, group in groups:
-        title = f"{settings.name} ({group[0].edition})"
+        title = f"{settings.edition(lang).name} ({group[0].edition})"
         feed = atom_feed(group, settings, lang=lang, url=base + feeds[lang], title=title)
         files.append(SiteFile(feeds[lang], feed))
     try:

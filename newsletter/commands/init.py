@@ -172,6 +172,13 @@ def settings_text(
         "# Where mail clients send an unsubscribe request by email; the `from` address if unset.",
         '# unsubscribe_mailto = "unsubscribe@example.org"',
         "",
+        "# An edition in another language (issues with `lang: fa`) under its own name; the",
+        "# [newsletter] organisation and from serve it unless it gives its own.",
+        "# [editions.fa]",
+        '# name = "The name in Dari"',
+        '# organisation = "The publisher\'s line in Dari"',
+        '# from = "The name in Dari <briefing@example.org>"',
+        "",
     ]
     return "\n".join(lines)
 

@@ -128,7 +128,7 @@ def send_issue(
     issue = prepared.checked.issue
     message = prepared.files["email.eml"]
     digest = hashlib.sha256(message).hexdigest()
-    sender = parseaddr(settings.sender)[1]
+    sender = parseaddr(settings.edition(issue.lang).sender)[1]
     # Each address once, as first written; recorded and compared in lower case.
     wanted: dict[str, str] = {}
     for address in recipients:

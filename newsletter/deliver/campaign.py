@@ -80,15 +80,16 @@ def campaign_name(settings: Settings, issue: Issue) -> str:
     return f"{settings.name} #{issue.number} ({issue.slug})"
 
 
-def _sender(settings: Settings) -> tuple[str, str, str]:
-    name, address = parseaddr(settings.sender)
+def _sender(settings: Settings, lang: str) -> tuple[str, str, str]:
+    edition = settings.edition(lang)
+    name, address = parseaddr(edition.sender)
     reply_to = parseaddr(settings.reply_to)[1] if settings.reply_to else address
-    return name or settings.name, address, reply_to
+    return name or edition.name, address, reply_to
 
 
 def campaign_for(dialect: str, content: Content, settings: Settings) -> Campaign:
     """The campaign requests of `dialect`'s service for this content (none for `plain`)."""
-    name, address, reply_to = _sender(settings)
+    name, address, reply_to = _sender(settings, content.issue.lang)
     title = campaign_name(settings, content.issue)
     if dialect == "mailchimp":
         settings_body = {

@@ -78,7 +78,7 @@ def build_message(rendered: RenderedIssue, settings: Settings, html: str, text: 
     issue = rendered.issue
     message = EmailMessage(policy=_BODIES)
     message["Subject"] = rendered.subject
-    message["From"] = settings.sender
+    message["From"] = settings.edition(issue.lang).sender
     message["To"] = "undisclosed-recipients:;"
     if settings.reply_to:
         message["Reply-To"] = settings.reply_to

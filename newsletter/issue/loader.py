@@ -9,6 +9,7 @@ hands the nodes to the `reader` with the articles the lock file and the store gi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,10 +108,17 @@ def read_issue(
     reader.report(rules.odd_file_name(path))
     if syntax:
         # Checked without the broken lines: drop what is only a consequence of leaving them out.
+        lines = text.splitlines()
+        lost = {
+            f"missing required key '{found.group(1)}'"
+            for number in skipped
+            if 1 <= number <= len(lines) and (found := _KEY.match(lines[number - 1]))
+        }
         reader.problems = syntax + [
             p
             for p in reader.problems
-            if p.span is None or p.span.path != path or p.span.line not in skipped
+            if (p.span is None or p.span.path != path or p.span.line not in skipped)
+            and p.message not in lost
         ]
         issue = None
     if has_errors(reader.problems) or issue is None:
@@ -118,6 +126,10 @@ def read_issue(
             reader.problems.append(Problem("the issue is incomplete", path=path))
         raise ProblemsError(reader.problems)
     return CheckedIssue(issue, tuple(reader.problems))
+
+
+# The key a line of YAML writes (`  - title: …`), to know which keys a skipped line took along.
+_KEY = re.compile(r"\s*(?:-\s+)?([A-Za-z_][\w-]*)\s*:")
 
 
 def _read_text(path: Path) -> str | None:

@@ -143,7 +143,7 @@ class IssueReader(YamlReader):
         if self.theme_labels is not None:
             self.house = self.theme_labels(lang, labels)
         sections = self.sections(top.get("sections"), root, day)
-        self.report(rules.subject_length(self.settings.name, title, subject, top))
+        self.report(rules.subject_length(self.settings.edition(lang).name, title, subject, top))
         self.report(rules.preheader_length(preheader, top))
         if sections is not None and "key_issue" in self.house:
             self.report(

@@ -1,11 +1,11 @@
 """Entry point (preview), the web application: the routes the page and its frames use.
 
 A Starlette app over a `Hub` that holds the latest `Snapshot`. It serves the workspace page
-and its two static files, the state as JSON, server-sent events announcing each rebuild, and
-each edition's build files, exactly the bytes `build` would write (nothing is injected into
-the email: the page reloads its frames itself). Every path is a fixed route or a lookup in a
-fixed table, so no request can name a file. A guard refuses any `Host` header but the
-address served, against DNS rebinding.
+and its two static files, the state as JSON, server-sent events carrying that state after
+each rebuild, and each edition's build files, exactly the bytes `build` would write (nothing
+is injected into the email: the page reloads its frames itself). Every path is a fixed route
+or a lookup in a fixed table, so no request can name a file. A guard refuses any `Host`
+header but the address served, against DNS rebinding.
 """
 
 from __future__ import annotations
@@ -227,8 +227,11 @@ def create_app(hub: Hub, hosts: set[str]) -> ASGIApp:
             yield "retry: 500\n\n"
             while not hub.closing.is_set():
                 if hub.snapshot.version > seen:
-                    seen = hub.snapshot.version
-                    yield f"event: build\ndata: {json.dumps({'version': seen})}\n\n"
+                    # The whole state rides on the event: the page need not ask for it.
+                    snapshot = hub.snapshot
+                    seen = snapshot.version
+                    data = json.dumps(snapshot_json(snapshot), ensure_ascii=False)
+                    yield f"event: build\ndata: {data}\n\n"
                 elif not await hub.wait_newer(seen, PING_SECONDS) and not hub.closing.is_set():
                     yield ": ping\n\n"
 

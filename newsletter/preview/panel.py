@@ -73,8 +73,8 @@ def summarise(rendered: RenderedIssue, files: BuildFiles, settings: Settings) ->
     text = files["email.txt"].decode("utf-8")
     prose = "\n".join(line for line in text.splitlines() if not _REFERENCE.match(line))
     words = len(_WORD.findall(prose))
-    name, address = parseaddr(settings.sender)
     issue = rendered.issue
+    name, address = parseaddr(settings.edition(issue.lang).sender)
     return Summary(
         number=issue.number,
         date=issue.date,

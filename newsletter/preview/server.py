@@ -21,6 +21,7 @@ import uvicorn
 from watchfiles import Change, awatch
 
 from newsletter.errors import NewsletterError
+from newsletter.issue import remembered_locks
 from newsletter.preview.app import Hub, allowed_hosts, create_app
 from newsletter.preview.workspace import Workspace
 
@@ -28,6 +29,8 @@ from newsletter.preview.workspace import Workspace
 # editor's save (a temporary file, a rename) is done within it.
 WATCH_STEP_MS = 12
 PORTS_TRIED = 20
+# Seconds between showing a build and finding the week's stories again.
+STORIES_DELAY = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,19 +101,31 @@ class Builder:
         self._wake.set()
 
     async def run(self) -> None:
-        """Rebuild whenever changes are queued, until the hub closes."""
+        """Rebuild whenever changes are queued, until the hub closes; then, with nothing
+        left to build, find the week's stories again if the edited issue or the store
+        changed."""
+        stories = False
         while not self.hub.closing.is_set():
             await self._wake.wait()
             self._wake.clear()
             changes, self._pending = self._pending, set()
             plan = self.workspace.plan(changes)
+            stories |= self.workspace.primary in plan
             for index, path in enumerate(plan):
                 await asyncio.to_thread(self.workspace.rebuild, path)
                 self.hub.publish(self.workspace.snapshot())
                 if self._pending:
                     # Newer saves first; the editions not rebuilt yet go with them.
-                    self.add({("issue", rest) for rest in plan[index + 1 :]})
+                    self.add({("issue", rest.absolute()) for rest in plan[index + 1 :]})
                     break
+            if stories and not self._pending:
+                # After the page has had the new email: finding stories competes for the CPU.
+                await asyncio.sleep(STORIES_DELAY)
+                if self._pending:
+                    continue
+                stories = False
+                await asyncio.to_thread(self.workspace.refresh_candidates)
+                self.hub.publish(self.workspace.snapshot())
 
 
 async def watch(workspace: Workspace, builder: Builder, closing: asyncio.Event) -> None:
@@ -151,6 +166,17 @@ async def serve(
     on_ready: Callable[[], None] = lambda: None,
 ) -> None:
     """Build the issue, then serve it and rebuild on every change until Ctrl-C."""
+    # Checking an issue reads every other issue's lock file; read each once while unchanged.
+    with remembered_locks():
+        await _serve(workspace, sock, listening, on_ready)
+
+
+async def _serve(
+    workspace: Workspace,
+    sock: socket.socket,
+    listening: Listening,
+    on_ready: Callable[[], None],
+) -> None:
     await asyncio.to_thread(_first_build, workspace)
     hub = Hub(workspace.snapshot())
     builder = Builder(workspace, hub)
@@ -186,3 +212,4 @@ async def serve(
 def _first_build(workspace: Workspace) -> None:
     for path in workspace.plan({("all", Path())}):
         workspace.rebuild(path)
+    workspace.refresh_candidates()

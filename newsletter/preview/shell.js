@@ -22,12 +22,14 @@ const VIEWS = {
     caption: "This date's editions side by side." },
 };
 const STORE_KEY = "newsletter-preview.view";
+const PANEL_KEY = "newsletter-preview.panel";
+// The width each view stands for; a narrower stage says so rather than pretend.
+const REAL_WIDTH = { desktop: 600, phone: 375, dark: 600, images: 600, inbox: 1000, editions: 1216, wide: 1000 };
 
 let view = localStorage.getItem(STORE_KEY);
 if (!(view in VIEWS)) view = "desktop";
 let state = null;
 let refreshing = false;
-let again = false;
 const frames = new Map();
 
 const $ = (id) => document.getElementById(id);
@@ -80,47 +82,61 @@ class EmailFrame {
   constructor(slug) {
     this.slug = slug;
     this.box = el("div", { class: "frame" });
+    // Two frames: the one shown and the one the next build loads into, out of sight.
+    this.frames = [0, 1].map(() => {
+      const frame = el("iframe", { class: "email loading", sandbox: "allow-same-origin allow-popups allow-popups-to-escape-sandbox" });
+      this.box.append(frame);
+      return frame;
+    });
     this.front = null;
-    this.pending = null;
     this.key = null;
     this.wrapper = null;
     this.saved = Number(sessionStorage.getItem(`scroll:${slug}`)) || 0;
   }
 
-  // Load the edition's email in a hidden frame, then swap it in where the old one was
+  reset() {
+    this.key = null;
+    this.front = null;
+    for (const frame of this.frames) frame.classList.add("loading");
+  }
+
+  // Load the edition's email in the hidden frame, then swap it in where the shown one was
   // scrolled. Resolves once the new content has been painted (true) or when superseded.
   show(edition, mode) {
     const key = `${edition.hash}|${mode.dark ? "dark" : "light"}|${mode.imagesOff ? "noimg" : "img"}`;
     if (key === this.key || !edition.hash) return Promise.resolve(false);
     this.key = key;
-    if (this.pending) this.pending.remove();
-    const next = el("iframe", {
-      class: "email loading",
-      title: `The email: ${edition.file}`,
-      src: `/edition/${encodeURIComponent(edition.slug)}/email.html?v=${edition.hash}`,
-    });
-    this.pending = next;
-    this.box.append(next);
+    const next = this.frames.find((frame) => frame !== this.front);
+    next.title = `The email: ${edition.file}`;
+    next.dataset.key = key;
     return new Promise((resolve) => {
-      next.addEventListener("load", () => {
-        if (this.pending !== next) { next.remove(); resolve(false); return; }
+      const loaded = () => {
+        next.removeEventListener("load", loaded);
+        if (next.dataset.key !== key || this.key !== key) { resolve(false); return; }
         const doc = next.contentDocument;
         applyScheme(doc, Boolean(mode.dark));
         if (mode.imagesOff) blockImages(doc);
         const y = this.front ? this.front.contentWindow.scrollY : this.saved;
         next.contentWindow.scrollTo(0, y);
         next.classList.remove("loading");
-        if (this.front) this.front.remove();
+        if (this.front) this.front.classList.add("loading");
         this.front = next;
-        this.pending = null;
         next.contentWindow.addEventListener("scroll", () => {
           this.saved = next.contentWindow.scrollY;
           sessionStorage.setItem(`scroll:${this.slug}`, String(this.saved));
         }, { passive: true });
-        requestAnimationFrame(() => requestAnimationFrame(() => resolve(true)));
-      }, { once: true });
+        afterPaint(() => resolve(true));
+      };
+      next.addEventListener("load", loaded);
+      next.src = `/edition/${encodeURIComponent(edition.slug)}/email.html?v=${edition.hash}`;
     });
   }
+}
+
+// Call back once the next frame has been painted: a task queued from the frame's callback
+// runs after that frame is on screen.
+function afterPaint(callback) {
+  requestAnimationFrame(() => setTimeout(callback, 0));
 }
 
 function frameFor(slug) {
@@ -137,6 +153,30 @@ function kb(bytes) {
 }
 
 // --- the views -------------------------------------------------------------------------
+
+function renderCaption() {
+  const caption = $("caption");
+  caption.replaceChildren(VIEWS[view].caption);
+  const room = $("stage").clientWidth - 32;
+  const editions = state ? state.editions.filter((e) => e.built).length : 1;
+  const wanted = view === "editions" ? editions * 600 + (editions - 1) * 16 : REAL_WIDTH[view];
+  if (wanted && room < wanted) {
+    const hint = document.body.classList.contains("no-panel") ? "widen the window" : "hide the panel (P) or widen the window";
+    caption.append(" ", el("span", { class: "narrow", text: `This window leaves ${room} px of the ${wanted} px this view needs: ${hint}.` }));
+  }
+  if (view === "images" && state && primary().built) {
+    const frame = frames.get(primary().slug);
+    const doc = frame && frame.front ? frame.front.contentDocument : null;
+    if (doc && !doc.images.length) caption.append(" ", el("span", { text: "This issue has no images." }));
+  }
+}
+
+function setPanel(shown) {
+  document.body.classList.toggle("no-panel", !shown);
+  $("panel-toggle").setAttribute("aria-expanded", String(shown));
+  localStorage.setItem(PANEL_KEY, shown ? "shown" : "hidden");
+  if (state) renderCaption();
+}
 
 function renderViews() {
   const nav = $("views");
@@ -160,8 +200,9 @@ function setView(name) {
   if (!(name in VIEWS)) return;
   view = name;
   localStorage.setItem(STORE_KEY, name);
+  delete document.documentElement.dataset.view;
   $("stage").replaceChildren();
-  for (const frame of frames.values()) { frame.key = null; frame.front = null; frame.pending = null; frame.box.replaceChildren(); }
+  for (const frame of frames.values()) frame.reset();
   render();
 }
 
@@ -170,7 +211,7 @@ async function renderStage() {
   const spec = VIEWS[view === "editions" && state.editions.length < 2 ? "desktop" : view];
   const main = primary();
   stage.className = `view-${view}`;
-  $("caption").textContent = VIEWS[view].caption;
+  renderCaption();
   if (!main.built) {
     stage.replaceChildren(el("p", { class: "empty", text: "Nothing to show until the issue builds: fix the problems above and save." }));
     return true;
@@ -201,6 +242,7 @@ async function renderStage() {
     stage.replaceChildren(...boxes);
   }
   await Promise.all(painted);
+  renderCaption();
   return true;
 }
 
@@ -215,7 +257,7 @@ async function renderText(stage, edition) {
   pre.style.width = `calc(${columns + 1}ch + 40px)`;
   pre.title = `${columns} columns at the widest line`;
   pre.scrollTop = top;
-  await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  await new Promise((resolve) => afterPaint(resolve));
   return true;
 }
 
@@ -308,6 +350,7 @@ function renderCandidates() {
           c.used ? el("span", { class: `used${c.used === "this issue" ? " here" : ""}`, text: `in ${c.used}` }) : ""));
     });
   $("candidates").replaceChildren(...items);
+  $("no-match").hidden = items.length > 0 || state.candidates.length === 0;
 }
 
 async function copy(text, button) {
@@ -347,27 +390,27 @@ async function render() {
   renderFigures();
   renderCandidates();
   const version = state.version;
+  const shown = view;
   await renderStage();
-  // For tests and the latency benchmark: which build is on screen, and since when.
-  if (state.version === version) {
+  // For tests and the latency benchmark: which build and view are on screen, and since when.
+  if (state.version === version && view === shown) {
     document.documentElement.dataset.version = String(version);
+    document.documentElement.dataset.view = shown;
     window.__painted = { version, at: performance.timeOrigin + performance.now() };
   }
 }
 
-async function refresh() {
-  if (refreshing) { again = true; return; }
+// Render the newest state; states that arrive while one renders wait, and only the last
+// of them is rendered next.
+let waiting = null;
+async function show(next) {
+  if (refreshing) { waiting = next; return; }
   refreshing = true;
   try {
-    do {
-      again = false;
-      const response = await fetch("/state.json", { cache: "no-store" });
-      if (!response.ok) throw new Error(`state: HTTP ${response.status}`);
-      state = await response.json();
+    for (let current = next; current; current = waiting, waiting = null) {
+      state = current;
       await render();
-    } while (again);
-  } catch (error) {
-    $("status").textContent = `cannot reach the preview (${error.message})`;
+    }
   } finally {
     refreshing = false;
   }
@@ -375,7 +418,7 @@ async function refresh() {
 
 function connect() {
   const events = new EventSource("/events");
-  events.addEventListener("build", refresh);
+  events.addEventListener("build", (event) => show(JSON.parse(event.data)));
   events.addEventListener("error", () => {
     const status = $("status");
     status.classList.add("bad");
@@ -385,9 +428,13 @@ function connect() {
 
 document.addEventListener("keydown", (event) => {
   if (event.target instanceof HTMLInputElement || event.metaKey || event.ctrlKey || event.altKey) return;
+  if (event.key === "p" || event.key === "P") { setPanel(document.body.classList.contains("no-panel")); return; }
   const index = Number(event.key) - 1;
   const names = Object.keys(VIEWS);
   if (index >= 0 && index < names.length) setView(names[index]);
 });
 $("filter").addEventListener("input", () => state && renderCandidates());
+$("panel-toggle").addEventListener("click", () => setPanel(document.body.classList.contains("no-panel")));
+window.addEventListener("resize", () => state && renderCaption());
+setPanel(localStorage.getItem(PANEL_KEY) !== "hidden");
 connect();

@@ -224,8 +224,6 @@ class Workspace:
                     datetime.now().astimezone(),
                     elapsed,
                 )
-        if path == self.primary:
-            self._refresh_candidates()
         self._version += 1
 
     def snapshot(self) -> Snapshot:
@@ -282,14 +280,16 @@ class Workspace:
                 inputs.theme = None
                 inputs.stale.add("theme")
 
-    def _refresh_candidates(self) -> None:
-        """The week's stories of the edited issue's date, each marked when this issue or an
-        earlier one uses it."""
+    def refresh_candidates(self) -> None:
+        """Find the week's stories of the edited issue's date again, each marked when this
+        issue or an earlier one uses it (after a rebuild of the edited issue or a change of
+        the store; apart from the rebuild, so that the email shows without waiting)."""
         from newsletter.commands.articles import list_articles
 
         inputs = self._inputs
         settings = inputs.settings
         inputs.stale.discard("store")
+        self._version += 1
         edition = self._editions.get(self.primary)
         _, day = number_and_date(self.primary)
         if settings is None or day is None:

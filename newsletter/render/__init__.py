@@ -9,12 +9,15 @@ fills them.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from newsletter.config import Settings
+from newsletter.errors import Problem, Span
 from newsletter.models import Issue, RenderedIssue
 from newsletter.render.context import build_context, subject_of
 from newsletter.render.links import tag_links
+from newsletter.render.locales import local_number
 from newsletter.render.markdown import LinkRefs
 from newsletter.render.theme import REFS, Theme, load_theme, template_problems
 
@@ -24,6 +27,59 @@ __all__ = ["render_issue"]
 def _render(theme: Theme, name: str, context: dict[str, Any]) -> str:
     with template_problems(theme, name):
         return theme.env.get_template(name).render(context)
+
+
+# The issue's top-level `lang:` line; the Issue keeps no positions of its top-level fields.
+_LANG_LINE = re.compile(r"^lang:[ \t]*[\"']?([A-Za-z0-9-]+)", re.MULTILINE)
+
+
+def _lang_span(issue: Issue) -> Span | None:
+    try:
+        source = issue.source.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = _LANG_LINE.search(source)
+    if found is None:
+        return None
+    line = source.count("\n", 0, found.start()) + 1
+    column = found.start(1) - found.start() + 1
+    return Span(issue.source, line, column, len(found.group(1)))
+
+
+def edition_problems(issue: Issue, settings: Settings, theme: Theme) -> list[Problem]:
+    """Warnings for an issue in a language other than English that the theme has no labels
+    for (its fixed phrases would be English) or newsletter.toml no name for."""
+    lang = issue.lang.split("-")[0]
+    if lang == "en":
+        return []
+    span = _lang_span(issue)
+    problems = []
+    if lang not in theme.labels:
+        problems.append(
+            Problem(
+                f"the theme has no labels in '{lang}': the email's headings and fixed "
+                "phrases (the welcome line, the footer) are in English",
+                span=span,
+                key="lang",
+                path=issue.source,
+                severity="warning",
+                hint=f"add [labels.{lang}] to the theme's theme.toml with every key of "
+                "[labels.en], or give the issue its own `labels:`",
+            )
+        )
+    if issue.lang not in settings.editions and lang not in settings.editions:
+        problems.append(
+            Problem(
+                f"newsletter.toml names no '{lang}' edition: the masthead, the welcome line "
+                f"and the subject call the newsletter '{settings.name}'",
+                span=span,
+                key="lang",
+                path=issue.source,
+                severity="warning",
+                hint=f'add [editions.{lang}] with name = "…" in that language to newsletter.toml',
+            )
+        )
+    return problems
 
 
 def render_issue(issue: Issue, settings: Settings, theme: Theme | None = None) -> RenderedIssue:
@@ -38,13 +94,14 @@ def render_issue(issue: Issue, settings: Settings, theme: Theme | None = None) -
     context = build_context(issue, settings, labels)
     mjml = _render(theme, "email.mjml.jinja", context)
     html = inline_css(compile_mjml(mjml, theme.folder))
-    refs = LinkRefs()
+    refs = LinkRefs(lambda number: local_number(number, issue.lang))
     body = _render(theme, "email.txt.jinja", {**context, REFS: refs})
-    references = "\n".join(f"[{n}] {url}" for n, url in enumerate(refs.urls, start=1))
+    references = "\n".join(f"[{refs.numeral(n)}] {url}" for n, url in enumerate(refs.urls, start=1))
     text = body.rstrip() + "\n" + (references + "\n" if references else "")
     # After premailer and before the lint: the tags are in what is measured and sent.
     html, text = tag_links(html, text, settings.campaign, issue)
     checks, sizes = check_html(html)
+    checks = edition_problems(issue, settings, theme) + checks
     return RenderedIssue(
         issue, subject_of(issue, settings), issue.preheader, html, text, tuple(checks), sizes
     )

@@ -10,27 +10,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from markupsafe import Markup
+
 from newsletter.config import Settings
 from newsletter.labels import fill_label
 from newsletter.models import Image, Issue
 from newsletter.placeholders import UNSUBSCRIBE, VIEW_IN_BROWSER
+from newsletter.render import locales
 from newsletter.render.markdown import typeset
 from newsletter.render.theme import RTL_LANGS
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+# Font stacks by script: Georgia and Arial have no Arabic letters, and a system's fallback for
+# them is often a UI font; these name the faces Windows, Apple and Android systems ship.
+_FONTS = {
+    "latin": {
+        "serif": "Georgia, 'Times New Roman', serif",
+        "sans": "Arial, Helvetica, sans-serif",
+    },
+    "arabic": {
+        "serif": "'Noto Naskh Arabic', 'Geeza Pro', 'Times New Roman', Tahoma, serif",
+        "sans": "Tahoma, 'Segoe UI', 'Noto Sans Arabic', 'Geeza Pro', Arial, sans-serif",
+    },
+}
+# Languages written in the Arabic script (the right-to-left ones other than Hebrew and Yiddish).
+_ARABIC_SCRIPT = frozenset({"ar", "ckb", "fa", "prs", "ps", "sd", "ug", "ur"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +58,19 @@ class ContextSection:
 
 
 def subject_of(issue: Issue, settings: Settings) -> str:
-    """The subject line: the issue's own, or "<newsletter name>: <title>"."""
-    return issue.subject or f"{settings.name}: {issue.title}"
+    """The subject line: the issue's own, or "<edition's name>: <title>"."""
+    return issue.subject or f"{settings.edition(issue.lang).name}: {issue.title}"
 
 
 def long_date(issue: Issue) -> str:
-    """The issue date as printed in the masthead, e.g. "November 27, 2026"."""
-    if issue.lang.split("-")[0] == "en":
-        return f"{_MONTHS[issue.date.month - 1]} {issue.date.day}, {issue.date.year}"
-    return issue.date.isoformat()
+    """The issue date as printed in the masthead, in the issue's language: "November 27,
+    2026", "۲۷ نوامبر ۲۰۲۶"."""
+    return locales.long_date(issue.date, issue.lang)
+
+
+def script_of(lang: str) -> str:
+    """The script a language is written in, as far as the fonts care: arabic or latin."""
+    return "arabic" if lang.split("-")[0] in _ARABIC_SCRIPT else "latin"
 
 
 def build_context(issue: Issue, settings: Settings, labels: dict[str, str]) -> dict[str, Any]:
@@ -96,10 +103,12 @@ def build_context(issue: Issue, settings: Settings, labels: dict[str, str]) -> d
     author = issue.author
     role = f"{labels.get('role_separator', ', ')}{author.role}" if author.role else ""
     lang = issue.lang.split("-")[0]
+    edition = settings.edition(issue.lang)
+    script = script_of(issue.lang)
     return {
         "newsletter": {
-            "name": settings.name,
-            "organisation": settings.organisation,
+            "name": edition.name,
+            "organisation": edition.organisation,
             "accent": settings.accent,
             "subscribe_url": settings.subscribe_url,
             "archive_url": settings.archive_url,
@@ -107,6 +116,9 @@ def build_context(issue: Issue, settings: Settings, labels: dict[str, str]) -> d
         },
         "issue": {
             "number": issue.number,
+            "numbered": fill_label(
+                labels["issue_number"], {"number": locales.local_number(issue.number, issue.lang)}
+            ),
             "date": long_date(issue),
             "title": typeset(issue.title),
             "preheader": issue.preheader,
@@ -125,7 +137,9 @@ def build_context(issue: Issue, settings: Settings, labels: dict[str, str]) -> d
         "sections": tuple(sections),
         "signoff_md": issue.signoff_md,
         "labels": labels,
-        "welcome": fill_label(labels["welcome"], {"name": settings.name}),
-        "footer_why": fill_label(labels["footer_why"], {"name": settings.name}),
+        # Markup: the stacks' quotes must reach the CSS unescaped.
+        "fonts": {"script": script, **{key: Markup(v) for key, v in _FONTS[script].items()}},
+        "welcome": fill_label(labels["welcome"], {"name": edition.name}),
+        "footer_why": fill_label(labels["footer_why"], {"name": edition.name}),
         "links": {"unsubscribe": UNSUBSCRIBE, "view_in_browser": VIEW_IN_BROWSER},
     }

@@ -8,6 +8,7 @@ network, keeping media queries and `!important` in a `<style>` block for dark mo
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from mjml import mjml2html
@@ -27,7 +28,7 @@ def compile_mjml(source: str, theme: Path) -> str:
         return target.read_text(encoding="utf-8")
 
     try:
-        return mjml2html(source, disable_comments=True, include_loader=include)
+        return _repair_aria_label(mjml2html(source, disable_comments=True, include_loader=include))
     except Exception as exc:  # MRML raises plain exceptions with its parser's message
         raise ProblemsError(
             [
@@ -38,6 +39,27 @@ def compile_mjml(source: str, theme: Path) -> str:
                 )
             ]
         ) from None
+
+
+# MRML writes the title into the body's `aria-label` through Rust's debug escaping, which
+# turns every combining mark and format character into `\u{...}`: the hamza of "خبرنامهٔ",
+# the zero-width non-joiner of "می‌خوانید", bidi controls. A screen reader would spell them out.
+_ARIA_LABEL = re.compile(r'(<div aria-label=")((?:[^"\\]|\\.)*)(")')
+_RUST_ESCAPE = re.compile(r"\\(?:u\{([0-9a-fA-F]{1,6})\}|(.))")
+_RUST_NAMED = {"t": "\t", "n": "\n", "r": "\r", "0": "", '"': "&#34;"}
+
+
+def _repair_aria_label(html: str) -> str:
+    def unescape(match: re.Match[str]) -> str:
+        if match.group(1):
+            return chr(int(match.group(1), 16))
+        return _RUST_NAMED.get(match.group(2), match.group(2))
+
+    return _ARIA_LABEL.sub(
+        lambda found: found.group(1) + _RUST_ESCAPE.sub(unescape, found.group(2)) + found.group(3),
+        html,
+        count=1,
+    )
 
 
 def inline_css(html: str) -> str:

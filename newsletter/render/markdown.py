@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import nh3
 from markdown_it import MarkdownIt
@@ -27,9 +27,11 @@ _TAGS = {"a", "blockquote", "br", "em", "li", "ol", "p", "strong", "ul"}
 
 
 class LinkRefs:
-    """The numbered link references of one plain-text email, in order of first use."""
+    """The numbered link references of one plain-text email, in order of first use, written
+    with `numeral` (the email's language's digits: `[۳]` in a Dari edition)."""
 
-    def __init__(self) -> None:
+    def __init__(self, numeral: Callable[[int], str] = str) -> None:
+        self.numeral = numeral
         self.urls: list[str] = []
         # A dict beside the list: searching the list made a long issue's numbering quadratic.
         self._numbers: dict[str, int] = {}
@@ -41,6 +43,10 @@ class LinkRefs:
             self.urls.append(url)
             found = self._numbers[url] = len(self.urls)
         return found
+
+    def mark(self, url: str) -> str:
+        """The reference number of `url` as the text shows it, adding it if it is new."""
+        return self.numeral(self.number(url))
 
 
 def isolated_html(text: str) -> Markup:
@@ -93,7 +99,7 @@ def _inline_text(children: Sequence[Token], refs: LinkRefs) -> str:
             if href.startswith("mailto:"):
                 out.append(f" ({href.removeprefix('mailto:')})")
             else:
-                out.append(f" [{refs.number(href)}]")
+                out.append(f" [{refs.mark(href)}]")
             href = ""
         elif token.type == "image":
             out.append(token.content)

@@ -143,5 +143,5 @@ def _md_text(context: jinja2.runtime.Context, source: str, runin: str = "") -> s
 
 
 @jinja2.pass_context
-def _ref(context: jinja2.runtime.Context, url: str) -> int:
-    return _refs(context).number(url)
+def _ref(context: jinja2.runtime.Context, url: str) -> str:
+    return _refs(context).mark(url)

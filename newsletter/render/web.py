@@ -18,9 +18,11 @@ from typing import Any
 
 from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError
+from newsletter.labels import fill_label
 from newsletter.models import Image, Issue, WebPage
 from newsletter.placeholders import fill_placeholders
 from newsletter.render.context import build_context, long_date
+from newsletter.render.locales import local_number
 from newsletter.render.markdown import typeset
 from newsletter.render.theme import RTL_LANGS, Theme, default_theme, load_theme, template_problems
 
@@ -125,6 +127,7 @@ class _Listed:
 
     href: str
     number: int
+    numbered: str  # the number as the edition writes it: "#42", "شمارهٔ ۴۲"
     date: str
     iso_date: str
     title: str
@@ -170,6 +173,10 @@ def render_index(
             _Listed(
                 href=f"{page.issue.slug}/",
                 number=page.issue.number,
+                numbered=fill_label(
+                    labels["issue_number"],
+                    {"number": local_number(page.issue.number, page.issue.lang)},
+                ),
                 date=long_date(page.issue),
                 iso_date=page.issue.date.isoformat(),
                 title=typeset(page.issue.title),
