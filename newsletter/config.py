@@ -13,12 +13,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from newsletter._toml import KeySpans, load_toml, locate_keys
 from newsletter.errors import Problem, ProblemsError
-from newsletter.models import Author, Edition, FeedSource, FetchLimits
+from newsletter.models import Author, Campaign, Edition, FeedSource, FetchLimits
 from newsletter.options import Entry, Invalid, Option, Section, did_you_mean, walk
+from newsletter.suggest import did_you_mean as suggest
 
 # FeedSource and FetchLimits live with the other seam types; importing them from here works too.
 __all__ = ["DAYS", "FeedSource", "FetchLimits", "Settings", "find_config", "load_settings"]
@@ -59,6 +61,8 @@ class Settings:
     # The email links newsletter.toml leaves out, so their placeholder default is used:
     # `check` warns about each before the email goes out with an example address in it.
     unset_links: tuple[str, ...] = ()
+    # The campaign tags of the newsroom's own links; None (no [campaign] table): no tagging.
+    campaign: Campaign | None = None
 
     @property
     def root(self) -> Path:
@@ -172,6 +176,54 @@ def feed_address(text: str, root: Path) -> str:
         return str((root / text).resolve())
     except (OSError, RuntimeError):  # a symlink loop: `fetch` reports the file, for this feed only
         return str(root / text)
+
+
+# -- [campaign]: the tags added to the newsroom's own links in an email ----------------------
+
+CAMPAIGN_PLACEHOLDERS = ("number", "date", "lang")
+_BRACED = re.compile(r"\{([^{}]*)\}|[{}]")
+_DOMAIN = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+[^\W\d_][\w-]{0,61}")
+
+
+def campaign_value(text: str, root: Path) -> str:
+    """A utm_ value, which may hold {number}, {date} and {lang}: the issue's."""
+    for match in _BRACED.finditer(text):
+        name = match.group(1)
+        if name in CAMPAIGN_PLACEHOLDERS:
+            continue
+        allowed = ", ".join("{" + known + "}" for known in CAMPAIGN_PLACEHOLDERS)
+        close = suggest(name, CAMPAIGN_PLACEHOLDERS) if name else None
+        mean = f"did you mean {{{close}}}? " if close else ""
+        found = match.group() if len(match.group()) <= 40 else match.group()[:37] + "...}"
+        raise Invalid(
+            f"unknown placeholder {found}" if name is not None else "a stray { or }",
+            f'{mean}the value may use {allowed}, e.g. utm_campaign = "issue-{{number}}"',
+        )
+    return text
+
+
+def domain(text: str, root: Path) -> str:
+    """A domain of the newsroom's own, such as example.org; its subdomains count too."""
+    name = text.lower().rstrip(".")
+    if not _DOMAIN.fullmatch(name):
+        raise Invalid(
+            f"expected a domain such as example.org, found '{text}'",
+            "write the domain alone, without https:// or a path: example.org also covers "
+            "www.example.org and every other subdomain",
+        )
+    return name
+
+
+def own_domains(*urls: str) -> tuple[str, ...]:
+    """The domains of the newsroom's own addresses (its archive and subscribe pages), less
+    a leading www., so that www.example.org/briefing/ makes every example.org link its own."""
+    found: list[str] = []
+    for url in urls:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+        host = host.removeprefix("www.")
+        if host and host not in found:
+            found.append(host)
+    return tuple(found)
 
 
 _LIMITS = FetchLimits()
@@ -319,6 +371,40 @@ SECTIONS = (
             Option("deadline", "seconds", default=_LIMITS.deadline, top=3600),
         ),
     ),
+    # Optional: without the table, no link is tagged.
+    Section(
+        "campaign",
+        options=(
+            Option(
+                "utm_source",
+                default="newsletter",
+                what="a campaign source",
+                hint='for example utm_source = "darvana-briefing"',
+                check=campaign_value,
+            ),
+            Option(
+                "utm_medium",
+                default="email",
+                what="a campaign medium",
+                hint='for example utm_medium = "email"',
+                check=campaign_value,
+            ),
+            Option(
+                "utm_campaign",
+                default="issue-{number}",
+                what="a campaign name",
+                hint='for example utm_campaign = "issue-{number}" or "briefing-{date}"',
+                check=campaign_value,
+            ),
+            Option(
+                "domains",
+                "texts",
+                what="a list of domains",
+                hint='for example domains = ["example.org", "example.net"]',
+                check=domain,
+            ),
+        ),
+    ),
 )
 
 
@@ -360,7 +446,26 @@ def load_settings(path: Path) -> Settings:
         "archive_url": "archive_url" in data.get("newsletter", {}),
         "unsubscribe_url": "unsubscribe_url" in data.get("delivery", {}),
     }
-    return replace(settings, unset_links=tuple(key for key, given in written.items() if not given))
+    unset = tuple(key for key, given in written.items() if not given)
+    return replace(settings, unset_links=unset, campaign=_campaign(checked, settings, data))
+
+
+def _campaign(
+    checked: Mapping[str, tuple[Entry, ...]], settings: Settings, data: Mapping[str, object]
+) -> Campaign | None:
+    """The campaign tags when newsletter.toml has a [campaign] table, else None."""
+    if "campaign" not in data:
+        return None
+    table = checked["campaign"][0]
+    domains = table.maybe("domains", tuple) or own_domains(
+        settings.archive_url, settings.subscribe_url
+    )
+    return Campaign(
+        source=table.get("utm_source", str),
+        medium=table.get("utm_medium", str),
+        name=table.get("utm_campaign", str),
+        domains=tuple(str(name) for name in domains),
+    )
 
 
 def _settings(path: Path, checked: Mapping[str, tuple[Entry, ...]], spans: KeySpans) -> Settings:

@@ -137,6 +137,18 @@ class FetchLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class Campaign:
+    """The campaign tags added to the newsroom's own links in an email (`[campaign]` in the
+    settings): the three utm_ values, which may hold {number}, {date} and {lang}, and the
+    domains counted as the newsroom's own (each with its subdomains)."""
+
+    source: str
+    medium: str
+    name: str
+    domains: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class FeedResult:
     """The outcome of reading one feed: its articles, or a problem in plain words."""
 

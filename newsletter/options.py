@@ -22,7 +22,7 @@ from newsletter.errors import Problem
 from newsletter.suggest import did_you_mean as suggest
 
 T = TypeVar("T")
-Kind = Literal["text", "whole", "seconds"]
+Kind = Literal["text", "whole", "seconds", "texts"]
 Shape = Literal["table", "keyed", "array"]
 # A validator gets the value (stripped, checked as text) and the settings file's folder, and
 # returns the value to keep, or raises `Invalid`.
@@ -48,7 +48,7 @@ class Option:
     """One key of a table: its type, whether it must be written, its default and its limits."""
 
     key: str
-    kind: Kind = "text"
+    kind: Kind = "text"  # "texts": a list of strings, each checked as "text" is
     required: bool = False
     default: object = None  # written as in the file; converted like a written value
     top: float = 0  # numbers: the largest allowed (every number must be above 0)
@@ -223,6 +223,15 @@ class _Walker:
         return Entry(keys, label, values)
 
     def convert(self, option: Option, value: object) -> object:
+        if option.kind == "texts":
+            # A list of values, each read as a "text" option of the same limits is read.
+            if not isinstance(value, list) or not value:
+                raise Invalid(
+                    f"expected {option.what or 'a list of strings'}, found {describe(value)}",
+                    option.hint,
+                )
+            one = Option(option.key, one_line=option.one_line, what="a string", check=option.check)
+            return tuple(self.convert(one, item) for item in value)
         if option.kind != "text":
             whole = option.kind == "whole"
             if (

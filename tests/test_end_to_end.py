@@ -132,14 +132,14 @@ def test_the_demo_newsroom_has_a_fresh_store_after_fetch(newsroom: Path) -> None
 def test_check_json_reports_problems_for_scripts(newsroom: Path) -> None:
     assert run("fetch").exit_code == 0
     ok = json.loads(run("check", "--json", ISSUE).output)
-    assert ok == {"file": ISSUE, "ok": True, "problems": []}
+    assert ok == [{"file": ISSUE, "ok": True, "problems": []}]
     issue = newsroom / "issues" / "2026-11-27.yaml"
     issue.write_text(
         issue.read_text(encoding="utf-8").replace("date: 2026-11-27", "date: 27/11/2026"), "utf-8"
     )
     result = run("check", "--json", ISSUE)
     assert result.exit_code == 1
-    report = json.loads(result.output)
+    [report] = json.loads(result.output)
     assert report["ok"] is False
     assert report["problems"][0] == {
         "severity": "error",

@@ -153,8 +153,8 @@ def test_links_left_at_their_example_address_are_flagged_until_set(
     (tmp_path / "issues" / "2026-11-27.yaml").write_text(
         "number: 1\ndate: 2026-11-27\ntitle: A Quiet Week In The Valley\n"
         "preheader: Nothing much happened, and here is why that matters to the valley today.\n"
-        "author: wu\nsections:\n  - layout: list\n    items:\n"
-        "      - url: https://example.org/a\n        title: A Story\n        blurb: Words.\n",
+        "author: wu\nsections:\n  - layout: feature\n    items:\n"
+        "      - url: https://example.org/a\n        title: A Story\n        body: Words.\n",
         encoding="utf-8",
     )
     checked = run("check", "issues/2026-11-27.yaml")

@@ -6,13 +6,12 @@ options, calls one function of `newsletter.commands` and prints what it returns.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from newsletter.cli.shared import config_option, echo_json, handle_errors, load, parse_day
-from newsletter.errors import Problem, ProblemsError, format_problems
+from newsletter.errors import format_problems
 
 
 @click.command()
@@ -46,42 +45,49 @@ def draft(config: Path | None, day: str | None, output: Path | None, force: bool
     click.echo(f"wrote {drafted.path} with {drafted.candidates} candidate articles{more}")
 
 
-def _echo_check_json(issue_file: Path, problems: Sequence[Problem], *, ok: bool) -> None:
-    echo_json({"file": str(issue_file), "ok": ok, "problems": [p.to_dict() for p in problems]})
-
-
 @click.command()
 @config_option
-@click.argument("issue_file", metavar="ISSUE.yaml", type=click.Path(path_type=Path))
+@click.argument(
+    "issue_files", metavar="ISSUE.yaml...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print a list of each file's problems.")
 @handle_errors
-def check(config: Path | None, issue_file: Path, strict: bool, as_json: bool) -> None:
-    """Report every problem in an issue file, compiler style (exit 1 if any error).
+def check(config: Path | None, issue_files: tuple[Path, ...], strict: bool, as_json: bool) -> None:
+    """Report every problem in issue files, compiler style (exit 1 on any error).
 
     Errors stop a build; warnings (a long subject, a story from outside the week, an article
-    already featured) do not, unless --strict.
+    already featured, a missing key issue) do not, unless --strict. Each file is reported on
+    its own.
     """
-    from newsletter.commands.check import check_issue
+    from newsletter.commands.check import check_issues
 
-    try:
-        checked = check_issue(load(config), issue_file, strict=strict)
-    except ProblemsError as exc:
-        if not as_json:
-            raise
-        _echo_check_json(issue_file, exc.problems, ok=False)
-        sys.exit(1)
-    warnings = checked.warnings
+    results = check_issues(load(config), issue_files, strict=strict)
     if as_json:
-        _echo_check_json(issue_file, warnings, ok=True)
-        return
-    if warnings:
-        click.echo(format_problems(warnings), err=True, nl=False)
-    click.echo(
-        f"{issue_file}: ok, issue {checked.issue.number} of {checked.issue.date}, "
-        f"{len(checked.issue.articles)} articles, {len(warnings)} warning"
-        f"{'s' if len(warnings) != 1 else ''}"
-    )
+        echo_json(
+            [
+                {
+                    "file": str(result.path),
+                    "ok": result.ok,
+                    "problems": [p.to_dict() for p in result.problems],
+                }
+                for result in results
+            ]
+        )
+    for result in [] if as_json else results:
+        if result.problems:
+            click.echo(format_problems(result.problems), err=True, nl=False)
+        if result.checked is not None:
+            issue, count = result.checked.issue, len(result.problems)
+            click.echo(
+                f"{result.path}: ok, issue {issue.number} of {issue.date}, "
+                f"{len(issue.articles)} articles, {count} warning{'s' if count != 1 else ''}"
+            )
+    failed = [result for result in results if not result.ok]
+    if len(results) > 1 and not as_json:
+        click.echo(f"{len(results)} files checked, {len(failed)} with errors", err=True)
+    if failed:
+        sys.exit(1)
 
 
 @click.command()
@@ -101,9 +107,14 @@ def check(config: Path | None, issue_file: Path, strict: bool, as_json: bool) ->
     is_flag=True,
     help="Take every article from the store, not from the issue's lock file.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Treat warnings (the issue's and the email lint's) as errors: build nothing.",
+)
 @handle_errors
 def build(
-    config: Path | None, issue_file: Path, output: Path, as_json: bool, refresh: bool
+    config: Path | None, issue_file: Path, output: Path, as_json: bool, refresh: bool, strict: bool
 ) -> None:
     """Build an issue: build/NAME/email.html, email.txt, email.eml and report.json.
 
@@ -112,7 +123,7 @@ def build(
     """
     from newsletter.commands.build import build_issue
 
-    built = build_issue(load(config), issue_file, output=output, refresh=refresh)
+    built = build_issue(load(config), issue_file, output=output, refresh=refresh, strict=strict)
     if as_json:
         click.echo(built.report.read_text(encoding="utf-8"), nl=False)
         return

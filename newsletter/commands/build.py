@@ -1,18 +1,18 @@
 """Command `build`: an issue file → the build folder (email.html, email.txt, email.eml,
 report.json) and the issue's lock file. Takes the settings, the file and the output folder;
-gives a `BuildResult`. Nothing is written when the issue has an error.
+gives a `BuildResult`. Nothing is written when the issue has an error (or, strict, a warning).
 
 `prepare_build` is the same work without writing anything: the preview serves its bytes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsletter.config import Settings
-from newsletter.errors import Problem
+from newsletter.errors import Problem, ProblemsError
 from newsletter.models import RenderedIssue
 
 if TYPE_CHECKING:
@@ -64,21 +64,32 @@ def prepare_build(
     from newsletter.commands.check import check_issue
     from newsletter.deliver.build import build_files
     from newsletter.render import render_issue
+    from newsletter.render.theme import load_theme
 
-    checked = check_issue(settings, issue_file, refresh=refresh)
+    theme = theme or load_theme(settings.theme)
+    checked = check_issue(settings, issue_file, refresh=refresh, theme=theme)
     rendered = render_issue(checked.issue, settings, theme)
     return PreparedBuild(checked, rendered, build_files(rendered, settings, checked.warnings))
 
 
 def build_issue(
-    settings: Settings, issue_file: Path, *, output: Path, refresh: bool = False
+    settings: Settings,
+    issue_file: Path,
+    *,
+    output: Path,
+    refresh: bool = False,
+    strict: bool = False,
 ) -> BuildResult:
-    """Check, render and write an issue; record the articles it used in its lock file."""
+    """Check, render and write an issue; record the articles it used in its lock file.
+    With `strict`, any warning (the issue file's or the email lint's) is an error, and
+    nothing is written."""
     from newsletter.deliver.build import write_build
     from newsletter.files import write_atomic
     from newsletter.issue import lock_path, lock_text
 
     prepared = prepare_build(settings, issue_file, refresh=refresh)
+    if strict and prepared.problems:
+        raise ProblemsError([replace(problem, severity="error") for problem in prepared.problems])
     folder = write_build(prepared.files, output)
     issue = prepared.checked.issue
     write_atomic(lock_path(issue_file), lock_text(issue.number, issue.date, issue.articles))

@@ -1,30 +1,47 @@
-"""Command `check`: an issue file read against the settings, the store and its lock file.
-Takes the settings and the file; gives the `CheckedIssue` (the issue and its warnings) or
-raises `ProblemsError` with every problem. Creates no store and writes nothing.
+"""Command `check`: an issue file read against the settings, the store, its lock file and the
+theme's labels. Takes the settings and the file; gives the `CheckedIssue` (the issue and its
+warnings) or raises `ProblemsError` with every problem. Creates no store and writes nothing.
+`check_issues` does the same for several files, each on its own.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError
 from newsletter.issue import CheckedIssue, read_issue
 from newsletter.store import Store
 
+if TYPE_CHECKING:
+    from newsletter.render.theme import Theme
+
 # File systems allow 255 bytes; the lock file's name and its temporary copy add to it.
 MAX_NAME_BYTES = 200
 
 
 def check_issue(
-    settings: Settings, issue_file: Path, *, refresh: bool = False, strict: bool = False
+    settings: Settings,
+    issue_file: Path,
+    *,
+    refresh: bool = False,
+    strict: bool = False,
+    theme: Theme | None = None,
 ) -> CheckedIssue:
     """Read and check an issue file; `refresh` takes articles from the store, not the lock;
-    with `strict`, warnings are errors."""
+    with `strict`, warnings are errors. The house style's labels come from `theme`, or the
+    settings' theme when None."""
+    # Imported here: the renderer's package is costly to import, and only the theme's labels
+    # are needed from it.
+    from newsletter.render.theme import load_theme
+
     _check_file_name(issue_file)
+    labels = (theme or load_theme(settings.theme)).labels_for
     with Store(settings.store, create=False) as store:
-        checked = read_issue(issue_file, settings, store, refresh=refresh)
+        checked = read_issue(issue_file, settings, store, refresh=refresh, theme_labels=labels)
     if settings.unset_links:
         checked = replace(checked, warnings=(*checked.warnings, *_placeholder_links(settings)))
     if strict and checked.warnings:
@@ -93,3 +110,38 @@ def _placeholder_links(settings: Settings) -> list[Problem]:
             )
         )
     return problems
+
+
+@dataclass(frozen=True, slots=True)
+class FileCheck:
+    """One file's result among several: the issue when it has no error, and its problems
+    (its warnings, or every problem when it has an error)."""
+
+    path: Path
+    checked: CheckedIssue | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when the file has no error."""
+        return self.checked is not None
+
+
+def check_issues(
+    settings: Settings, issue_files: Sequence[Path], *, strict: bool = False
+) -> tuple[FileCheck, ...]:
+    """Check each file as `check_issue` does, one file's problems never hiding another's."""
+    from newsletter.issue import remembered_locks
+    from newsletter.render.theme import load_theme
+
+    theme = load_theme(settings.theme)
+    results = []
+    with remembered_locks():  # the lock files of the folder are read once for all the files
+        for path in issue_files:
+            try:
+                checked = check_issue(settings, path, strict=strict, theme=theme)
+            except ProblemsError as exc:
+                results.append(FileCheck(path, None, exc.problems))
+            else:
+                results.append(FileCheck(path, checked, checked.warnings))
+    return tuple(results)

@@ -7,7 +7,7 @@ that keeps an issue's articles as they were built; and writes the scaffold of a 
 This module is the package's face: callers import from here. Inside, `loader` reads the file,
 `reader` its structure on the typed reads of `schema`, `references` finds its articles,
 `rules` warns, `markdown` checks the prose, `lockfile` and `lockreader` keep the lock file,
-and `draft` writes the scaffold.
+`numbers` reads the issues' numbers and dates, and `draft` writes the scaffold.
 """
 
 from __future__ import annotations

@@ -9,64 +9,26 @@ before its day in the newsroom's `issues/` folder, wherever the draft is written
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 from newsletter.config import Settings
-from newsletter.issue.loader import MAX_ISSUE_BYTES
 from newsletter.issue.lockfile import lock_path
+from newsletter.issue.numbers import next_number, number_and_date
 from newsletter.issue.references import earlier_uses
 from newsletter.models import Article
 from newsletter.untrusted import clean_text
 from newsletter.week import local_time, week_bounds
 
-# A top-level `number:` or `date:` as editors write them: quoted or not, with a comment or not.
-# Read with a pattern, not as YAML, so that an issue half edited, and not yet valid, counts.
-_FIELD = re.compile(r"""^(number|date):[ \t]*(["']?)([0-9-]+)\2[ \t]*(?:#.*)?$""", re.MULTILINE)
+# next_number and number_and_date live in `numbers`; callers have long found them here.
+__all__ = ["candidate_item", "draft_issue", "issues_folder", "next_number", "number_and_date"]
 
 
 def issues_folder(settings: Settings) -> Path:
     """The newsroom's folder of issue files, beside its settings; drafts go there unless
     written elsewhere, and are numbered from the issues in it."""
     return settings.root / "issues"
-
-
-def next_number(folder: Path, day: date | None = None) -> int:
-    """The number of an issue sent on `day`, from the issue files in `folder`: the number of
-    one sent that same day (a second edition shares it), else one more than the highest
-    among those dated before it (1 if none), so that a week drafted late, after a later one,
-    comes between them. Without `day`, one more than the highest of them all."""
-    before = same_day = 0
-    for path in folder.glob("*.yaml"):
-        number, dated = number_and_date(path)
-        if number is None:
-            continue
-        if day is None or (dated is not None and dated < day):
-            before = max(before, number)
-        elif dated == day:
-            same_day = max(same_day, number)
-    return same_day or before + 1
-
-
-def number_and_date(path: Path) -> tuple[int | None, date | None]:
-    """The `number:` and `date:` an issue file gives, read leniently (a half-edited file
-    still counts); None for each it does not give or cannot be read."""
-    try:
-        with path.open("rb") as handle:
-            text = handle.read(MAX_ISSUE_BYTES).decode("utf-8", errors="replace")
-    except OSError:
-        return None, None
-    found: dict[str, str] = {}
-    for match in _FIELD.finditer(text):
-        found.setdefault(match.group(1), match.group(3))
-    number = found.get("number", "")
-    try:
-        dated = date.fromisoformat(found.get("date", ""))
-    except ValueError:
-        dated = None
-    return (int(number) if number.isdigit() else None), dated
 
 
 def candidate_item(article_id: str, indent: int = 6) -> str:

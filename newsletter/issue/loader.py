@@ -18,15 +18,13 @@ from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError, has_errors
 from newsletter.issue import rules
 from newsletter.issue.lockfile import Lock, lock_path, read_lock
-from newsletter.issue.reader import IssueReader
+from newsletter.issue.numbers import MAX_ISSUE_BYTES
+from newsletter.issue.reader import IssueReader, ThemeLabels
 from newsletter.issue.references import ArticleSource, References
 from newsletter.issue.schema import CONTROL
 from newsletter.models import Issue, Span
 
-# A weekly issue is 5-20 KB. Just under 256 KB, a build of 2,180 roundup items took 2.1 s and
-# of the slowest Markdown known (a body of nothing but `![`, slow in markdown-it) 15 s; at
-# 1 MB the same took 6 s and 64 s.
-MAX_ISSUE_BYTES = 256 * 1024
+__all__ = ["MAX_ISSUE_BYTES", "CheckedIssue", "read_issue"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +36,20 @@ class CheckedIssue:
 
 
 def read_issue(
-    path: Path, settings: Settings, articles: ArticleSource, *, refresh: bool = False
+    path: Path,
+    settings: Settings,
+    articles: ArticleSource,
+    *,
+    refresh: bool = False,
+    theme_labels: ThemeLabels | None = None,
 ) -> CheckedIssue:
     """Read an issue file; return it with its warnings, or raise `ProblemsError` with all
     the problems (warnings included) when there is any error.
 
     Articles come from the issue's lock file when it has them (so an old issue rebuilds the
-    same), else from `articles`; with `refresh`, from `articles` only."""
+    same), else from `articles`; with `refresh`, from `articles` only. With `theme_labels`
+    (the theme's `labels_for`) the issue is also held to the house style: a key issue, and
+    the theme's labels on notes."""
     try:
         text = _read_text(path)
     except FileNotFoundError:
@@ -97,7 +102,7 @@ def read_issue(
     # nothing wrong in it can matter.
     lock = Lock({}) if refresh else read_lock(lock_path(path))
     references = References(path, articles, lock, settings.timezone)
-    reader = IssueReader(path, text, settings, references)
+    reader = IssueReader(path, text, settings, references, theme_labels)
     reader.problems.extend(lock.problems)
     issue = reader.issue(root)
     reader.report(rules.odd_file_name(path))

@@ -39,6 +39,7 @@ from newsletter._json import JSONRefused, load_json
 from newsletter._yaml import YMap, YScalar
 from newsletter.errors import Problem
 from newsletter.issue.lockreader import LockReader, json_kind
+from newsletter.issue.numbers import remembered_numbers
 from newsletter.models import Article, Span
 from newsletter.records import article_to_record
 
@@ -91,7 +92,8 @@ def remembered_locks() -> Iterator[None]:
     each lock once per issue."""
     token = _REMEMBERED.set({})
     try:
-        yield
+        with remembered_numbers():  # each issue looks at the others' numbers too
+            yield
     finally:
         _REMEMBERED.reset(token)
 

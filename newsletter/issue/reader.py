@@ -10,10 +10,11 @@ cannot carry (as errors), and what `rules` warns about.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 
-from newsletter._yaml import YNode, YScalar, YSeq
+from newsletter._yaml import YMap, YNode, YScalar, YSeq
 from newsletter.config import Settings
 from newsletter.issue import rules
 from newsletter.issue.markdown import check_markdown
@@ -48,25 +49,49 @@ _LINK = ("title", "url")
 _NOTE = ("label", "text")
 _IMAGE = ("url", "alt", "caption", "credit", "width", "height", "file")
 _AUTHOR = ("name", "role", "bio")
+# The theme's labels for a language and the issue's own wording of them (`Theme.labels_for`).
+ThemeLabels = Callable[[str, tuple[tuple[str, str], ...]], Mapping[str, str]]
+# The labels a feature's notes usually carry.
+_NOTE_LABELS = ("why_important", "whats_next")
+
+
+def _key(mapping: YNode, name: str) -> YNode:
+    """Where `name` is written as a key of `mapping` (a rule about a whole value points at
+    its key), or the mapping itself."""
+    if isinstance(mapping, YMap):
+        for key, _ in mapping.pairs:
+            if key.value == name:
+                return key
+    return mapping
 
 
 class IssueReader(YamlReader):
     """Walks an issue file's node tree once, collecting problems instead of stopping at the
     first; `issue` gives the `Issue`, or None when anything in it is an error."""
 
-    def __init__(self, path: Path, text: str, settings: Settings, refs: References) -> None:
+    def __init__(
+        self,
+        path: Path,
+        text: str,
+        settings: Settings,
+        refs: References,
+        theme_labels: ThemeLabels | None = None,
+    ) -> None:
         super().__init__(path, text)
         self.settings = settings
         self.refs = refs
+        # The house style's checks (the key issue, the notes' labels) need the theme's words;
+        # without them (a caller with no theme) those checks are left out.
+        self.theme_labels = theme_labels
+        self.house: Mapping[str, str] = {}
 
     def check_text(self, node: YScalar, key: str, *, markdown: bool) -> None:
         """Markdown may link only where an email can, and no value may keep the draft's
         placeholder."""
         if markdown:
             for finding in check_markdown(node.value):
-                self.error(
-                    self.locate(node, finding.needle), key, finding.message, hint=finding.hint
-                )
+                where = self.locate(node, finding.needle, finding.occurrence)
+                self.error(where, key, finding.message, hint=finding.hint)
         if _PLACEHOLDER.search(node.value):
             self.error(
                 node,
@@ -116,9 +141,17 @@ class IssueReader(YamlReader):
             self.text(top.get("signoff"), "signoff", root, required=False, markdown=True) or ""
         )
         labels = self.labels(top.get("labels"))
+        if self.theme_labels is not None:
+            self.house = self.theme_labels(lang, labels)
         sections = self.sections(top.get("sections"), root, day)
         self.report(rules.subject_length(self.settings.edition(lang).name, title, subject, top))
         self.report(rules.preheader_length(preheader, top))
+        if sections is not None and "key_issue" in self.house:
+            self.report(
+                rules.no_key_issue(sections, self.house["key_issue"], _key(root, "sections"))
+            )
+        if number is not None and day is not None:
+            self.report(rules.number_taken(number, day, self.path, top["number"]))
         if number is None or day is None or title is None or preheader is None:
             return None
         if author is None or sections is None:
@@ -480,6 +513,10 @@ class IssueReader(YamlReader):
                 hint="the paragraphs that follow the label, in Markdown",
                 markdown=True,
             )
+            known = [self.house[name] for name in _NOTE_LABELS if name in self.house]
+            if label and known:
+                where = fields["label"]
+                self.report(rules.note_label(label, known, where, f"{key}[{index}].label"))
             if label and text:
                 notes.append(Note(label, text))
         return tuple(notes) if len(notes) == len(node.items) else None

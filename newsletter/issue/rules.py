@@ -8,17 +8,22 @@ warning `Problem`, or None when the rule holds. Warnings do not stop a build (un
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from newsletter._yaml import YNode
 from newsletter.errors import Problem
+from newsletter.issue.numbers import issues_numbered, next_number
 from newsletter.issue.schema import warning
-from newsletter.models import Article, issue_slug
+from newsletter.models import Article, Section, issue_slug
+from newsletter.suggest import did_you_mean
 from newsletter.week import local_time, week_bounds
 
+# How alike a note's label and a theme's must be to be taken for a typo of it: "Whats Next"
+# (0.95) is one, "What Happens Next" (0.71), a label of the editor's own, is not.
+LABEL_LIKENESS = 0.8
 SUBJECT_LIMIT = 78  # characters; inboxes cut a longer subject line
 PREHEADER_RANGE = (40, 150)  # characters; shorter says nothing, longer is cut
 
@@ -154,3 +159,58 @@ def odd_file_name(path: Path) -> Problem | None:
         "(2026-11-27-fa.yaml for a second edition)",
         severity="warning",
     )
+
+
+def _plain_quotes(text: str) -> str:
+    return text.replace("\u2019", "'").replace("\u2018", "'")
+
+
+def note_label(label: str, known: Sequence[str], node: YNode, key: str) -> Problem | None:
+    """A note's label that is nearly, but not quite, one of the theme's (`known`): a typo
+    such as "Whats Next". A label unlike any of them is the editor's own, and fine."""
+    plain = {_plain_quotes(text): text for text in known}
+    if _plain_quotes(label) in plain:
+        return None
+    close = did_you_mean(_plain_quotes(label), plain, cutoff=LABEL_LIKENESS)
+    if close is None:
+        return None
+    return warning(
+        node,
+        key,
+        f"the label '{label}' is not the theme's",
+        hint=f"did you mean '{plain[close]}'? the theme's note labels: "
+        + ", ".join(f"'{text}'" for text in known),
+    )
+
+
+def no_key_issue(sections: Sequence[Section], name: str, node: YNode) -> Problem | None:
+    """An issue without a feature section, so without the key issue the briefing opens with
+    (`name`: what the theme calls it)."""
+    if any(section.layout == "feature" for section in sections):
+        return None
+    return warning(
+        node,
+        "sections",
+        f"the issue has no '{name}' section",
+        hint="open the issue with a section of layout: feature, the week's key issue in a "
+        "body with its notes",
+    )
+
+
+def number_taken(number: int, day: date, path: Path, node: YNode) -> Problem | None:
+    """The issue's number given to another issue file of the folder dated another day
+    (editions of the same day share their number)."""
+    for other, dated in issues_numbered(path.parent, number, path):
+        if dated is None or dated == day:
+            continue
+        free = next_number(path.parent, day, skip=path)
+        hint = f"this issue's number is probably {free}; "
+        if free == number:
+            hint = "give one of the two its own number; "
+        return warning(
+            node,
+            "number",
+            f"issue number {number} is already used by {other.name}, dated {dated}",
+            hint=hint + "only editions of the same day share a number",
+        )
+    return None

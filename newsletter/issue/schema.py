@@ -205,12 +205,15 @@ class YamlReader(SchemaReader):
     def check_text(self, node: YScalar, key: str, *, markdown: bool) -> None:
         """The checks a file's text values get beyond their type (here none)."""
 
-    def locate(self, node: YScalar, needle: str) -> Span:
-        """Where `needle` appears inside a scalar (block scalars start on the next line)."""
+    def locate(self, node: YScalar, needle: str, occurrence: int = 0) -> Span:
+        """Where `needle` appears inside a scalar (block scalars start on the next line);
+        `occurrence` 1 is its second appearance, and so on."""
         for number in range(node.span.line, min(len(self.lines), node.span.line + 400) + 1):
             line = self.lines[number - 1]
-            start = node.span.column - 1 if number == node.span.line else 0
-            column = line.find(needle, start)
+            column = line.find(needle, node.span.column - 1 if number == node.span.line else 0)
+            while column >= 0 and occurrence > 0:
+                occurrence -= 1
+                column = line.find(needle, column + max(1, len(needle)))
             if column >= 0:
                 return Span(self.path, number, column + 1, max(1, len(needle)))
         return node.span

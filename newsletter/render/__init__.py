@@ -2,7 +2,9 @@
 
 The HTML goes Jinja2 (theme's `email.mjml.jinja`) → MJML → mjml-python → premailer; the plain
 text is rendered from the same context by the theme's `email.txt.jinja`, not converted from
-the HTML. Mail-service links stay sentinels (see `placeholders`) until an exporter fills them.
+the HTML. The newsroom's own links get their campaign tags (`links`, when the settings ask
+for them) in both. Mail-service links stay sentinels (see `placeholders`) until an exporter
+fills them.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ from typing import Any
 from newsletter.config import Settings
 from newsletter.errors import Problem, Span
 from newsletter.models import Issue, RenderedIssue
-from newsletter.render.checks import check_html
 from newsletter.render.context import build_context, subject_of
-from newsletter.render.html import compile_mjml, inline_css
+from newsletter.render.links import tag_links
 from newsletter.render.locales import local_number
 from newsletter.render.markdown import LinkRefs
 from newsletter.render.theme import REFS, Theme, load_theme, template_problems
@@ -93,6 +94,11 @@ def edition_problems(issue: Issue, settings: Settings, theme: Theme) -> list[Pro
 
 def render_issue(issue: Issue, settings: Settings, theme: Theme | None = None) -> RenderedIssue:
     """Render an issue to email HTML and plain text with the settings' (or given) theme."""
+    # Imported here: MRML, premailer and lxml take 0.2 s to import, which `check`, needing
+    # only the theme's labels from this package, should not pay.
+    from newsletter.render.checks import check_html
+    from newsletter.render.html import compile_mjml, inline_css
+
     theme = theme or load_theme(settings.theme)
     labels = theme.labels_for(issue.lang, issue.labels)
     context = build_context(issue, settings, labels)
@@ -104,6 +110,8 @@ def render_issue(issue: Issue, settings: Settings, theme: Theme | None = None) -
         _reference(refs.numeral(n), url) for n, url in enumerate(refs.urls, start=1)
     )
     text = body.rstrip() + "\n" + (references + "\n" if references else "")
+    # After premailer and before the lint: the tags are in what is measured and sent.
+    html, text = tag_links(html, text, settings.campaign, issue)
     checks, sizes = check_html(html)
     checks = edition_problems(issue, settings, theme) + checks
     return RenderedIssue(
