@@ -12,10 +12,11 @@ that slows down mid-run slows all three alike):
 
 then the in-process render (`render_issue`, warm, in this process), and each stage's share of
 the build process, from fresh processes that run the real command with its stages timed
-(`bench/build_stages.py`). Each command runs once first, untimed (as any earlier build
-would, that run fills the compiled-template cache and Python's `.pyc` files). Prints medians with their spread (min–max) and the ratios,
-taken pair by pair. The build runs in a copy of the newsroom in a temporary folder, so the
-repository's files are left alone. Run from the repository root:
+(`bench/build_stages.py`). Each command runs once first, untimed: as any earlier build
+would, that run fills the compiled-template cache and Python's `.pyc` files. Prints medians
+with their spread (min–max) and the ratios, taken pair by pair. The build runs in a copy of
+the newsroom in a temporary folder, so the repository's files are left alone. Run from the
+repository root:
 
     .venv/bin/python bench/build.py [--rounds N]
 """
