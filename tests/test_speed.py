@@ -155,3 +155,22 @@ def test_the_theme_keeps_its_compiled_templates_in_the_user_cache_folder(
     result = CliRunner().invoke(cli, ["build", "issues/2026-11-27.yaml"])
     assert result.exit_code == 0, result.output
     assert len(list(cache_folder().iterdir())) == 2  # type: ignore[union-attr]
+
+
+def test_the_command_line_leaves_its_heap_to_the_end_of_the_process(tmp_path: Path) -> None:
+    # Frozen objects are skipped by the interpreter's last collections, a tenth of a build;
+    # what the command printed still arrives in full.
+    code = """
+import atexit, gc, sys
+atexit.register(lambda: sys.stderr.write(f"frozen={gc.get_freeze_count() > 0}"))
+from newsletter.cli import main
+sys.argv = ["newsletter", "--version"]
+main()
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith("newsletter, version")
+    assert done.stderr == "frozen=True"
