@@ -161,7 +161,8 @@ def stage_shares(newsroom: Path, env: dict[str, str], rounds: int, out: Path) ->
         wholes.append(reaped - spawned)
     whole = statistics.median(wholes)
     print(f"\nstages of the build process ({rounds} fresh processes with the stages timed,")
-    print(f"median {whole * 1000:.0f} ms each; shares of that median):")
+    print(f"median {whole * 1000:.0f} ms each, the timing itself adding about a tenth, most of it")
+    print("to the imports; each stage's median and its share of that median):")
     for name, values in sorted(figures.items(), key=lambda item: -statistics.median(item[1])):
         median = statistics.median(values + [0.0] * (rounds - len(values)))
         print(f"  {name:32} {median * 1000:6.0f} ms  {median / whole:6.1%}")
