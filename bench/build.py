@@ -7,8 +7,8 @@ that slows down mid-run slows all three alike):
 - the reference MJML compiler from npm (the `mjml` command line) compiling the MJML the theme
   makes for the same issue (installed by this benchmark with `npm install mjml` into a scratch
   folder, `.cache/bench-mjml/` unless told otherwise, and reused on later runs);
-- the floor with premailer: a process that only imports premailer and inlines the CSS of
-  the same compiled HTML, which any build that keeps premailer pays;
+- the floor with premailer: a process that only loads premailer (as the build loads it) and
+  inlines the CSS of the same compiled HTML, which any build that keeps premailer pays;
 
 then the in-process render (`render_issue`, warm, in this process), and each stage's share of
 the build process, from fresh processes that run the real command with its stages timed
@@ -34,16 +34,56 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 ISSUE = Path("issues/2026-11-27.yaml")
 
-FLOOR = """
-import sys
-from newsletter.render.html import inline_css
-with open(sys.argv[1], encoding="utf-8") as handle:
-    inline_css(handle.read())
+# The floor: premailer loaded as the build loads it (`newsletter/render/_premailer.py`, run
+# from its file so that no other part of the package is imported) and one transform with the
+# options of `render.html.inline_css`, whose output `check_floor` compares with it.
+INLINE = """
+import logging
+def inline(premailer, html):
+    return str(premailer(
+        html,
+        allow_network=False,
+        keep_style_tags=False,
+        strip_important=False,
+        remove_classes=False,
+        disable_validation=True,
+        disable_leftover_css=False,
+        cssutils_logging_level=logging.CRITICAL,
+        align_floating_images=False,
+        allow_loading_external_files=False,
+    ).transform(pretty_print=False)).strip()
 """
+FLOOR = (
+    """
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("premailer_as_built", sys.argv[2])
+loaded = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(loaded)
+with open(sys.argv[1], encoding="utf-8") as handle:
+    html = handle.read()
+"""
+    + INLINE
+    + "inline(loaded.Premailer, html)\n"
+)
+LOADER = ROOT / "newsletter" / "render" / "_premailer.py"
+
+
+def check_floor(html_file: Path) -> None:
+    """Stop unless the floor's transform gives what `inline_css` gives, so that it times the
+    same work."""
+    from newsletter.render._premailer import Premailer
+    from newsletter.render.html import inline_css
+
+    html = html_file.read_text(encoding="utf-8")
+    namespace: dict[str, Any] = {}
+    exec(INLINE, namespace)
+    if namespace["inline"](Premailer, html) not in inline_css(html):
+        sys.exit("the floor's premailer options differ from render.html.inline_css: align them")
 
 
 def install_mjml(folder: Path) -> Path:
@@ -188,10 +228,12 @@ def main() -> None:
         scratch = Path(name)
         newsroom = make_newsroom(scratch)
         mjml_file, html_file = write_sources(newsroom, scratch)
+        first, warm = in_process_render(newsroom, args.rounds)  # before anything warms it
+        check_floor(html_file)
         commands = {
             "build": [sys.executable, "-m", "newsletter", "build", str(ISSUE), "-o", name],
             "npm": [str(mjml_cli), str(mjml_file), "-o", str(scratch / "mjml.html")],
-            "floor": [sys.executable, "-c", FLOOR, str(html_file)],
+            "floor": [sys.executable, "-c", FLOOR, str(html_file), str(LOADER)],
         }
         times: dict[str, list[float]] = {key: [] for key in commands}
         for command in commands.values():  # one warm-up each: disk caches, .pyc files
@@ -199,7 +241,6 @@ def main() -> None:
         for _ in range(args.rounds):
             for key, command in commands.items():
                 times[key].append(run(command, newsroom, env))
-        first, warm = in_process_render(newsroom, args.rounds)
 
         print(f"{args.rounds} rounds, in turn; wall time of each whole process, median (spread)")
         print(f"(a) newsletter build, whole process:  {spread(times['build'])}")
