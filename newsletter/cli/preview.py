@@ -4,11 +4,7 @@ binds the port, starts `newsletter.preview` and prints where it listens; Ctrl-C 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import sys
-import threading
-import webbrowser
 from pathlib import Path
 
 import click
@@ -45,6 +41,12 @@ def preview(
     item to copy for each. Saving the issue, the theme or newsletter.toml, or a `fetch`,
     refreshes the page and keeps its scroll position. Writes nothing. Ctrl-C stops it.
     """
+    # Imported here: asyncio alone is a twentieth of a `build`, which needs none of these.
+    import asyncio
+    import contextlib
+    import threading
+    import webbrowser
+
     from newsletter.preview.server import bind, serve
     from newsletter.preview.workspace import Workspace
 

@@ -13,9 +13,9 @@ import re
 from pathlib import Path
 
 from mjml import mjml2html
-from premailer import Premailer
 
 from newsletter.errors import Problem, ProblemsError
+from newsletter.render._premailer import Premailer
 
 
 def compile_mjml(source: str, theme: Path) -> str:

@@ -27,6 +27,7 @@ from newsletter.render.markdown import (
     markdown_text,
     wrap_text,
 )
+from newsletter.render.template_cache import TemplateCache, cache_folder
 
 REFS = "_link_refs"  # the context key of the plain text's numbered link references
 RTL_LANGS = frozenset({"ar", "ckb", "dv", "fa", "he", "prs", "ps", "sd", "ug", "ur", "yi"})
@@ -97,6 +98,7 @@ def load_theme(folder: Path | None) -> Theme:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_template_cache(),
     )
     env.filters.update(
         isolate=_isolate,
@@ -107,6 +109,11 @@ def load_theme(folder: Path | None) -> Theme:
         wrap=wrap_text,
     )
     return Theme(folder, env, labels)
+
+
+def _template_cache() -> TemplateCache | None:
+    folder = cache_folder()
+    return TemplateCache(folder) if folder is not None else None
 
 
 @contextlib.contextmanager
