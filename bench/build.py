@@ -56,6 +56,7 @@ def inline(premailer, html):
         cssutils_logging_level=logging.CRITICAL,
         align_floating_images=False,
         allow_loading_external_files=False,
+        disable_basic_attributes=["width", "height"],
     ).transform(pretty_print=False)).strip()
 """
 FLOOR = (
