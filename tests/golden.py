@@ -42,6 +42,9 @@ def _readable(name: str, data: bytes) -> list[str]:
             return value
 
         return json.dumps(split(parsed), indent=2, ensure_ascii=False).splitlines()
+    if name.endswith(".html"):
+        # Tag by tag: MRML and premailer write long runs of markup on one line.
+        return [part for line in text.splitlines() for part in _TAGS.split(line)]
     return text.splitlines()
 
 
