@@ -16,6 +16,7 @@ cannot be copied stays at its address, with a warning.
 from __future__ import annotations
 
 import hashlib
+import ssl
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -129,7 +130,7 @@ def download_images(urls: Iterable[str], limits: FetchLimits) -> dict[str, Downl
         follow_redirects=True,
         max_redirects=5,
         trust_env=False,
-        verify=certifi.where(),
+        verify=ssl.create_default_context(cafile=certifi.where()),
     ) as client:
         for url in dict.fromkeys(urls):
             try:
