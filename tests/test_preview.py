@@ -531,3 +531,14 @@ def test_open_hands_the_address_to_the_browser(newsroom: Path, tmp_path: Path) -
             preview.stop()
     finally:
         del os.environ["BROWSER"]
+
+
+def test_the_listening_socket_says_it_is_tcp_and_sends_at_once() -> None:
+    # asyncio turns Nagle off only on sockets that name TCP; with it on, each answer on a
+    # kept-alive connection waited 40 ms for the browser's delayed acknowledgement.
+    sock, _ = bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        sock.close()

@@ -50,8 +50,10 @@ _EMAIL_POLICY = (
     "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; font-src * data:; "
     "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 )
+# The page writes each email into a frame of its own origin: what the email may load
+# applies there too.
 _PAGE_POLICY = (
-    "default-src 'self'; img-src * data:; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; img-src * data:; style-src 'self' 'unsafe-inline'; font-src * data:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 

@@ -49,7 +49,11 @@ def bind(host: str, port: int) -> tuple[socket.socket, Listening]:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     last = port if port == 0 else port + PORTS_TRIED - 1
     for candidate in range(port, last + 1):
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP named, not left 0: asyncio sets TCP_NODELAY only on sockets that say
+        # they are TCP, and without it every answer on a kept-alive connection waits 40 ms
+        # for the browser's delayed acknowledgement.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, candidate))

@@ -112,40 +112,38 @@ class EmailFrame {
     for (const frame of this.frames) frame.classList.add("loading");
   }
 
-  // Load the edition's email in the hidden frame, then swap it in where the shown one was
-  // scrolled. Resolves once the new content has been painted (true) or when superseded.
-  show(edition, mode) {
+  // Write the edition's email (the bytes the server has for it) into the hidden frame, then
+  // swap it in where the shown one was scrolled: written, not navigated to, so the swap waits
+  // neither for a new page nor for the email's remote images. Resolves once the new content
+  // has been painted (true) or when a newer build has taken its place (false).
+  async show(edition, mode) {
     const key = `${edition.hash}|${mode.dark ? "dark" : "light"}|${mode.imagesOff ? "noimg" : "img"}`;
-    if (key === this.key || !edition.hash) return Promise.resolve(false);
+    if (key === this.key || !edition.hash) return false;
     this.key = key;
     const next = this.frames.find((frame) => frame !== this.front);
+    const url = `/edition/${encodeURIComponent(edition.slug)}/email.html?v=${edition.hash}`;
+    const html = await (await fetch(url, { cache: "no-store" })).text();
+    if (this.key !== key) return false;
     next.title = `The email: ${edition.file}`;
-    next.dataset.key = key;
-    return new Promise((resolve) => {
-      const loaded = () => {
-        next.removeEventListener("load", loaded);
-        if (next.dataset.key !== key || this.key !== key) { resolve(false); return; }
-        const doc = next.contentDocument;
-        applyScheme(doc, Boolean(mode.dark));
-        if (mode.imagesOff) blockImages(doc);
-        (mode.imagesOff ? Promise.resolve() : localImages(doc, edition)).then(() => reveal());
-      };
-      const reveal = () => {
-        if (next.dataset.key !== key || this.key !== key) { resolve(false); return; }
-        const y = this.front ? this.front.contentWindow.scrollY : this.saved;
-        next.contentWindow.scrollTo(0, y);
-        next.classList.remove("loading");
-        if (this.front) this.front.classList.add("loading");
-        this.front = next;
-        next.contentWindow.addEventListener("scroll", () => {
-          this.saved = next.contentWindow.scrollY;
-          sessionStorage.setItem(`scroll:${this.slug}`, String(this.saved));
-        }, { passive: true });
-        afterPaint(() => resolve(true));
-      };
-      next.addEventListener("load", loaded);
-      next.src = `/edition/${encodeURIComponent(edition.slug)}/email.html?v=${edition.hash}`;
-    });
+    const doc = next.contentDocument;
+    doc.open();
+    doc.write(html);
+    doc.close();
+    applyScheme(doc, Boolean(mode.dark));
+    if (mode.imagesOff) blockImages(doc);
+    else await localImages(doc, edition);
+    if (this.key !== key) return false;
+    const y = this.front ? this.front.contentWindow.scrollY : this.saved;
+    next.contentWindow.scrollTo(0, y);
+    next.classList.remove("loading");
+    if (this.front) this.front.classList.add("loading");
+    this.front = next;
+    next.contentWindow.addEventListener("scroll", () => {
+      this.saved = next.contentWindow.scrollY;
+      sessionStorage.setItem(`scroll:${this.slug}`, String(this.saved));
+    }, { passive: true });
+    await new Promise((resolve) => afterPaint(resolve));
+    return true;
   }
 }
 
