@@ -25,10 +25,21 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from playwright.sync_api import Browser, sync_playwright
 
 from newsletter.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Without these, chromium tries to reach update and sync services outside the machine.
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -269,3 +280,15 @@ def preview_process(folder: Path, *args: str) -> Iterator[PreviewProcess]:
         if process.poll() is None:
             process.kill()
             process.communicate(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium through Playwright, one per test module. Playwright's sync API keeps
+    an event loop running in this thread meanwhile: run commands in a child process."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed: `make test` installs it")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()

@@ -526,7 +526,7 @@ def site(newsroom: Path, feed_server: FeedServer) -> Path:
 def test_nothing_scrolls_sideways_on_a_phone(site: Path, name: str) -> None:
     from playwright.sync_api import sync_playwright
 
-    from tests.test_browser import ARGS, CHROMIUM
+    from tests.conftest import ARGS, CHROMIUM
 
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: `make test` installs it")

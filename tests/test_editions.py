@@ -5,7 +5,6 @@ reader can read. The Dari sample issue is built as an editor would build it."""
 from __future__ import annotations
 
 import re
-import shutil
 import tomllib
 from datetime import date
 from email import message_from_bytes, policy
@@ -26,7 +25,7 @@ from newsletter.render.html import compile_mjml
 from newsletter.render.locales import local_digits, local_number, long_date
 from newsletter.render.markdown import LinkRefs, markdown_text
 from newsletter.render.theme import default_theme, load_theme
-from tests.conftest import ROOT, run
+from tests.conftest import ARGS, CHROMIUM, ROOT, run
 
 DARI = "issues/2026-11-27-fa.yaml"
 DARI_NAME = "خبرنامهٔ دروانه"
@@ -34,15 +33,6 @@ TITLE = "شورای موقت پنج رادیوی مستقل را خاموش کر
 LATIN = re.compile(r"[A-Za-z]")
 ASCII_DIGIT = re.compile(r"[0-9]")
 URL = re.compile(r"https?://\S+")
-# Without these, chromium tries to reach update and sync services outside the machine.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -335,11 +325,10 @@ def test_the_dari_email_in_chromium(dari: PreparedBuild, tmp_path: Path, width: 
     # Built in-process first: Playwright's sync API then keeps an event loop in this thread.
     html = tmp_path / "email.html"
     html.write_text(dari.rendered.html, encoding="utf-8")
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
+    if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed: `make test` installs it")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": width, "height": 900})
             page.route(re.compile(r"^https?://"), lambda route: route.abort())
