@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -218,3 +220,18 @@ def test_an_address_without_a_host_is_not_a_link(newsroom: Path, address: str) -
         result.output
     )
     assert "internal error" not in result.output
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(newsroom: Path) -> None:
+    # `newsletter build … --json | head -1`: the pipe closes before the command writes to it.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsletter", "build", "issues/2026-11-27.yaml", "--json"],
+        cwd=newsroom,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    error = process.stderr.read().decode()
+    assert process.wait(timeout=30) == 1, error
+    assert error == "", error

@@ -11,6 +11,8 @@ renderer.
 from __future__ import annotations
 
 import gc
+import os
+import sys
 
 import click
 
@@ -54,6 +56,11 @@ def main() -> None:
     """Run the command line, then let the process end without a last sweep of its heap."""
     try:
         cli(prog_name="newsletter")
+    except BrokenPipeError:
+        # The reader went away (`newsletter articles | head`): stop quietly, as Unix tools
+        # do, and keep Python from complaining when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
     finally:
         # The interpreter's shutdown collects garbage over every object still alive, a tenth
         # of a `build`; frozen, they are left to the process's end. Open files are closed and

@@ -41,7 +41,7 @@ def handle_errors(func: F) -> F:
         except NewsletterError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
-        except (click.ClickException, click.exceptions.Exit, KeyboardInterrupt):
+        except (click.ClickException, click.exceptions.Exit, KeyboardInterrupt, BrokenPipeError):
             raise
         except Exception as exc:
             if debugging():
