@@ -9,7 +9,10 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+
+from newsletter.errors import NewsletterError
 
 
 def _mode_for(path: Path) -> int:
@@ -40,3 +43,22 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             Path(temp).unlink()
         raise
+
+
+def named(files: Iterable[tuple[str, bytes]], name: str) -> bytes:
+    """The bytes of the file called `name` among (name, bytes) pairs; KeyError if none."""
+    for known, data in files:
+        if known == name:
+            return data
+    raise KeyError(name)
+
+
+def write_folder(folder: Path, files: Iterable[tuple[str, bytes]], what: str) -> Path:
+    """Write each (name, bytes) pair atomically into `folder` and return it; a folder that
+    cannot be written is one line (`NewsletterError`) naming `what` was being written."""
+    try:
+        for name, data in files:
+            write_atomic(folder / name, data)
+    except OSError as exc:
+        raise NewsletterError(f"cannot write {what} to {folder}/: {exc.strerror or exc}") from None
+    return folder

@@ -235,3 +235,14 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(newsroom: Path) -> Non
     error = process.stderr.read().decode()
     assert process.wait(timeout=30) == 1, error
     assert error == "", error
+
+
+def test_a_build_folder_that_cannot_be_written_is_one_line(newsroom: Path) -> None:
+    (newsroom / "occupied").write_text("a file where the build folder would go\n")
+    lock = newsroom / "issues" / "2026-11-27.lock.json"
+    before = lock.read_bytes()
+    result = run("build", "issues/2026-11-27.yaml", "-o", "occupied/out")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: cannot write the build to occupied/out/2026-11-27/")
+    assert "internal error" not in result.output
+    assert lock.read_bytes() == before

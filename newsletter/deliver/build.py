@@ -17,7 +17,7 @@ from pathlib import Path
 from newsletter.config import Settings
 from newsletter.deliver.eml import build_message
 from newsletter.errors import Problem
-from newsletter.files import write_atomic
+from newsletter.files import named, write_folder
 from newsletter.models import RenderedIssue
 from newsletter.placeholders import fill_placeholders
 
@@ -34,10 +34,7 @@ class BuildFiles:
 
     def __getitem__(self, name: str) -> bytes:
         """The bytes of one file, by name (`email.html`, …)."""
-        for known, data in self.files:
-            if known == name:
-                return data
-        raise KeyError(name)
+        return named(self.files, name)
 
 
 def view_url(settings: Settings, rendered: RenderedIssue) -> str:
@@ -81,7 +78,4 @@ def build_files(
 
 def write_build(built: BuildFiles, out_dir: Path) -> Path:
     """Write a build's files to out_dir/<slug>/ and return that folder."""
-    folder = out_dir / built.slug
-    for name, data in built.files:
-        write_atomic(folder / name, data)
-    return folder
+    return write_folder(out_dir / built.slug, built.files, "the build")

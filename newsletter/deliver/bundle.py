@@ -20,8 +20,7 @@ from typing import Any
 from newsletter.config import Settings
 from newsletter.deliver.campaign import Campaign, Content, campaign_for
 from newsletter.deliver.dialects import Dialect, apply_dialect, refuse_reserved
-from newsletter.errors import NewsletterError
-from newsletter.files import write_atomic
+from newsletter.files import named, write_folder
 from newsletter.models import RenderedIssue
 
 BUNDLE_FILES = ("email.html", "email.txt", "email.eml", "campaign.json")
@@ -40,10 +39,7 @@ class Bundle:
 
     def __getitem__(self, name: str) -> bytes:
         """The bytes of one file, by name (`campaign.json`, …)."""
-        for known, data in self.files:
-            if known == name:
-                return data
-        raise KeyError(name)
+        return named(self.files, name)
 
 
 def dialect_content(
@@ -117,12 +113,4 @@ def make_bundle(
 
 def write_bundle(bundle: Bundle, out_dir: Path) -> Path:
     """Write a bundle's files to out_dir/<slug>/ and return that folder."""
-    folder = out_dir / bundle.slug
-    try:
-        for name, data in bundle.files:
-            write_atomic(folder / name, data)
-    except OSError as exc:
-        raise NewsletterError(
-            f"cannot write the bundle to {folder}/: {exc.strerror or exc}"
-        ) from None
-    return folder
+    return write_folder(out_dir / bundle.slug, bundle.files, "the bundle")
