@@ -549,3 +549,9 @@ def test_nothing_scrolls_sideways_on_a_phone(site: Path, name: str) -> None:
             page.screenshot(path=str(site.parent / f"{name.replace('/', '-')}.png"), full_page=True)
         finally:
             browser.close()
+
+
+def test_the_page_credits_the_photo_as_the_email_does(newsroom: Path) -> None:
+    archive()
+    page = (newsroom / "site" / "2026-11-27" / "index.html").read_text(encoding="utf-8")
+    assert '<span class="credit">Illustration for The Darvana Briefing</span></figcaption>' in page
