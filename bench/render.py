@@ -23,7 +23,7 @@ from newsletter.render.context import build_context
 from newsletter.render.html import compile_mjml, inline_css
 from newsletter.render.markdown import markdown_html
 from newsletter.render.theme import load_theme
-from newsletter.store import Store
+from newsletter.store import open_store
 
 
 def _median(func: Callable[[], object], rounds: int) -> float:
@@ -39,7 +39,7 @@ def main() -> None:
     """Print the per-stage medians and their ratios to the Jinja-only baseline."""
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     settings = load_settings(Path("newsletter.toml"))
-    with Store(settings.store) as store:
+    with open_store(settings.store) as store:
         if store.count() == 0:
             sys.exit("the store is empty: run `newsletter fetch` first")
         issue = read_issue(Path("issues/2026-11-27.yaml"), settings, store).issue

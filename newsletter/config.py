@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from newsletter._toml import KeySpans, load_toml, locate_keys
-from newsletter.errors import Problem, ProblemsError
+from newsletter.dburl import BadDatabaseUrl, DatabaseUrl, is_database_url, parse_database_url
+from newsletter.errors import Problem, ProblemsError, Span
 from newsletter.models import Author, Campaign, Edition, FeedSource, FetchLimits
 from newsletter.options import Entry, Invalid, Option, Section, did_you_mean, walk
 from newsletter.suggest import did_you_mean as suggest
@@ -44,7 +45,8 @@ class Settings:
     send_day: str
     sender: str
     reply_to: str | None
-    store: Path
+    # A SQLite file, or a PostgreSQL server (`postgresql://…`).
+    store: Path | DatabaseUrl
     theme: Path | None
     accent: str
     organisation: str
@@ -132,9 +134,15 @@ def colour(text: str, root: Path) -> str:
     return text
 
 
-def file_path(text: str, root: Path) -> Path:
-    """A path, relative to the settings file's folder unless absolute."""
-    return root / text
+def store_location(text: str, root: Path) -> Path | DatabaseUrl:
+    """The store: a SQLite file (a path, relative to the settings file's folder unless
+    absolute) or a PostgreSQL server (a `postgresql://` URL, never with a password)."""
+    if not is_database_url(text):
+        return root / text
+    try:
+        return parse_database_url(text.strip())
+    except BadDatabaseUrl as bad:
+        raise Invalid(bad.message, bad.hint) from None
 
 
 def theme_folder(text: str, root: Path) -> Path:
@@ -248,9 +256,10 @@ SECTIONS = (
             Option(
                 "store",
                 default="data/articles.sqlite3",
-                what="a path",
-                hint='a file relative to newsletter.toml, e.g. store = "data/articles.sqlite3"',
-                check=file_path,
+                what="a path or a postgresql:// URL",
+                hint='a file relative to newsletter.toml, e.g. store = "data/articles.sqlite3", '
+                'or a server, e.g. store = "postgresql://editor@db.example.org/newsroom"',
+                check=store_location,
             ),
             Option("theme", what="a folder", check=theme_folder),
             Option(
@@ -468,6 +477,14 @@ def _campaign(
     )
 
 
+def _located(store: object, span: Span) -> Path | DatabaseUrl:
+    """The store, a server's URL with the place it was written (for its connection errors)."""
+    if isinstance(store, DatabaseUrl):
+        return replace(store, span=span)
+    assert isinstance(store, Path)
+    return store
+
+
 def _settings(path: Path, checked: Mapping[str, tuple[Entry, ...]], spans: KeySpans) -> Settings:
     news = checked["newsletter"][0]
     limits = checked["fetch"][0]
@@ -479,7 +496,7 @@ def _settings(path: Path, checked: Mapping[str, tuple[Entry, ...]], spans: KeySp
         send_day=news.get("send_day", str),
         sender=news.get("from", str),
         reply_to=news.maybe("reply_to", str),
-        store=news.get("store", Path),
+        store=_located(news.get("store", object), spans.find("newsletter", "store")),
         theme=news.maybe("theme", Path),
         accent=news.get("accent", str),
         organisation=news.maybe("organisation", str) or name,

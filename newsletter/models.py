@@ -296,6 +296,10 @@ class SentCopy:
     recipient: str
     sent_at: datetime
     digest: str
+    # Who began the delivery: "host (process 123)"; None in records older than the field.
+    owner: str | None = None
+    # True while the delivery's answer is not recorded: begun, and maybe arrived.
+    unsure: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from newsletter.commands.build import build_issue
 from newsletter.commands.check import check_issue
 from newsletter.commands.fetch import fetch_all
 from newsletter.config import load_settings
+from newsletter.store.schema import LATEST
 from newsletter.workers import FetchWorkers
 from tests.conftest import run
 
@@ -77,7 +78,7 @@ def test_a_store_from_a_newer_version_is_one_clear_problem(newsroom: Path) -> No
     assert result.exit_code == 1
     assert _one_line_error(result.output) == (
         f"{store}: error: the store was written by a newer version of newsletter (schema 99; "
-        "this version reads up to 5)"
+        f"this version reads up to {LATEST})"
     )
     assert "hint: upgrade newsletter" in result.output
 
@@ -87,7 +88,7 @@ def test_a_data_folder_that_cannot_be_written_is_one_clear_problem(newsroom: Pat
     (newsroom / "data").write_text("not a folder", encoding="utf-8")
     fetched = run("fetch")
     assert fetched.exit_code == 1
-    assert "cannot write beside the store: data/ is a file, not a folder" in _one_line_error(
+    assert "cannot make the store's folder: data/ is a file, not a folder" in _one_line_error(
         fetched.output
     )
     assert "hint: check the folder's permissions" in fetched.output
@@ -121,7 +122,7 @@ def test_a_draft_of_a_busy_week_stays_small_enough_to_check(newsroom: Path) -> N
     from datetime import UTC, datetime, timedelta
 
     from newsletter.models import Article, Validators
-    from newsletter.store import Store
+    from newsletter.store import open_store
 
     settings = load_settings(newsroom / "newsletter.toml")
     start = datetime(2026, 11, 21, 12, tzinfo=UTC)
@@ -137,7 +138,7 @@ def test_a_draft_of_a_busy_week_stays_small_enough_to_check(newsroom: Path) -> N
         )
         for n in range(3_000)
     )
-    with Store(settings.store) as store:
+    with open_store(settings.store) as store:
         store.save_feed(
             name="news", url="u", articles=wire, status=200, validators=Validators(), problem=None
         )

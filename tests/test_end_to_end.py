@@ -13,7 +13,7 @@ from pathlib import Path
 from lxml import html as lxml_html
 
 from newsletter.config import load_settings
-from newsletter.store import Store
+from newsletter.store import open_store
 from tests.conftest import run
 
 ISSUE = "issues/2026-11-27.yaml"
@@ -52,7 +52,7 @@ def test_build_writes_a_briefing_in_the_editors_order(newsroom: Path) -> None:
     )
 
     settings = load_settings(newsroom / "newsletter.toml")
-    with Store(settings.store) as store:
+    with open_store(settings.store) as store:
         used = [store.get(article_id) for article_id in report["articles"]]  # type: ignore[union-attr]
     assert len(used) == 8
     hrefs = {a.get("href") for a in doc.iter("a")}

@@ -21,7 +21,7 @@ from newsletter.entries import parse_feed
 from newsletter.models import Article, Author, Issue, Item, Section, Span, Validators
 from newsletter.render import render_issue
 from newsletter.render.checks import check_html
-from newsletter.store import Store
+from newsletter.store import open_store
 from tests.conftest import ROOT
 
 SETTINGS = load_settings(ROOT / "newsletter.toml")
@@ -179,7 +179,7 @@ def test_generated_entries_are_stored_read_back_and_rendered(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "articles.sqlite3"
         for _ in range(2):  # the fetch, then the next fetch of the same store
-            with Store(path) as store:
+            with open_store(path) as store:
                 store.save_feed(
                     name="fuzz",
                     url="https://example.org/feed",

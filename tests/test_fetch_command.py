@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from newsletter.store import fetch_lock
+from newsletter.store.sqlite import fetch_lock
 from newsletter.week import week_bounds
 from tests.conftest import FeedServer, Route, run
 
@@ -140,7 +140,7 @@ def test_a_second_fetch_stops_with_a_clear_message(tmp_path: Path) -> None:
             [
                 sys.executable,
                 "-c",
-                "import sys; from pathlib import Path; from newsletter.store import fetch_lock\n"
+                "import sys; from pathlib import Path; from newsletter.store.sqlite import fetch_lock\n"
                 "from newsletter.errors import ProblemsError\n"
                 f"try:\n    with fetch_lock(Path({str(store)!r})): pass\n"
                 "except ProblemsError as e:\n    print(e.problems[0].message); sys.exit(1)",

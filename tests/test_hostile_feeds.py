@@ -31,7 +31,8 @@ from newsletter.config import FeedSource
 from newsletter.entries import parse_feed
 from newsletter.feeds import FeedResult, FetchOptions, fetch_feeds
 from newsletter.models import FetchLimits, Span, Validators
-from newsletter.store import Store
+from newsletter.store import open_store
+from newsletter.store.schema import LATEST
 from tests.conftest import FeedServer, Route, run
 
 FAST = FetchOptions(FetchLimits(read_timeout=1.0, connect_timeout=1.0), backoff=0.05, workers=1)
@@ -116,7 +117,7 @@ def test_an_implausible_date_counts_as_undated_and_reads_back(tmp_path: Path, da
     assert not good.date_is_guess
     if "9999" not in date:  # feedparser itself gives up on that one: plainly undated
         assert any("treated as undated" in note for note in parsed.notes), parsed.notes
-    with Store(tmp_path / "s.sqlite3") as store:
+    with open_store(tmp_path / "s.sqlite3") as store:
         store.save_feed(
             name="f",
             url="u",
@@ -126,7 +127,7 @@ def test_an_implausible_date_counts_as_undated_and_reads_back(tmp_path: Path, da
             problem=None,
         )
         assert {a.id for a in store.all_articles()} == {odd.id, good.id}
-    with Store(tmp_path / "s.sqlite3") as store:  # and the next run opens it
+    with open_store(tmp_path / "s.sqlite3") as store:  # and the next run opens it
         assert store.get(odd.id) is not None
 
 
@@ -134,7 +135,7 @@ def test_a_store_holding_values_an_old_version_wrote_is_repaired_when_opened(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "s.sqlite3"
-    with Store(path):
+    with open_store(path):
         pass
     db = sqlite3.connect(path)
     columns = (
@@ -162,9 +163,9 @@ def test_a_store_holding_values_an_old_version_wrote_is_repaired_when_opened(
     db.execute("PRAGMA user_version = 3")  # as the version before the repair left it
     db.commit()
     db.close()
-    with Store(path) as store:
+    with open_store(path) as store:
         articles = {a.id: a for a in store.all_articles()}
-        assert store.schema_version == 5
+        assert store.schema_version == LATEST
     for row_id in ("aaaaaaaa", "bbbbbbbb", "cccccccc"):
         assert articles[row_id].date_is_guess
         assert articles[row_id].published == datetime(2026, 11, 25, tzinfo=UTC)
@@ -715,7 +716,7 @@ def test_two_addresses_with_one_short_id_never_swap_a_story(tmp_path: Path) -> N
         location="https://example.org/feed",
     ).articles
     assert hostile[0].id == legit[0].id
-    with Store(tmp_path / "s.sqlite3") as store:
+    with open_store(tmp_path / "s.sqlite3") as store:
         for name, articles in (("hostile", hostile), ("legit", legit)):
             counts = store.save_feed(
                 name=name,

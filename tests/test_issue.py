@@ -11,7 +11,7 @@ from newsletter.cli import cli
 from newsletter.config import load_settings
 from newsletter.errors import ProblemsError, format_problems
 from newsletter.issue import draft_issue, next_number, read_issue
-from newsletter.store import Store
+from newsletter.store import Store, open_store
 from tests.conftest import run
 
 GOOD = """\
@@ -31,7 +31,7 @@ sections:
 @pytest.fixture
 def store(newsroom: Path) -> Store:
     assert run("fetch").exit_code == 0
-    return Store(newsroom / "data" / "articles.sqlite3")
+    return open_store(newsroom / "data" / "articles.sqlite3")
 
 
 def _problems(newsroom: Path, store: Store, text: str) -> str:

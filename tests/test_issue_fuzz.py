@@ -19,7 +19,7 @@ from newsletter.entries import parse_feed
 from newsletter.errors import ProblemsError, format_problems
 from newsletter.issue import read_issue
 from newsletter.models import Validators
-from newsletter.store import Store
+from newsletter.store import Store, open_store
 from tests.conftest import ROOT
 
 SAMPLE = (ROOT / "issues" / "2026-11-27.yaml").read_text(encoding="utf-8")
@@ -61,7 +61,7 @@ GARBAGE = st.sampled_from(
 
 def _filled_store(folder: Path) -> Store:
     """A real SQLite store holding the sample feeds, parsed for real."""
-    store = Store(folder / "articles.sqlite3")
+    store = open_store(folder / "articles.sqlite3")
     now = datetime(2026, 11, 28, tzinfo=UTC)
     for name in ("news.xml", "analysis.atom", "dari.xml"):
         path = ROOT / "feeds" / name

@@ -13,7 +13,7 @@ import pytest
 from newsletter.config import load_settings
 from newsletter.errors import ProblemsError, format_problems
 from newsletter.issue import read_issue
-from newsletter.store import Store
+from newsletter.store import open_store
 from tests.test_issue import GOOD
 
 CASES: dict[str, tuple[list[tuple[str, str]], str]] = {
@@ -686,7 +686,7 @@ def test_rule(room: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(room)
     (room / "issues" / "test.yaml").write_text(text, encoding="utf-8")
     settings = load_settings(room / "newsletter.toml")
-    with Store(settings.store) as store:
+    with open_store(settings.store) as store:
         try:
             checked = read_issue(Path("issues/test.yaml"), settings, store)
         except ProblemsError as exc:
@@ -700,7 +700,7 @@ def test_an_empty_issue_file(room: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.chdir(room)
     (room / "issues" / "test.yaml").write_text("# nothing yet\n", encoding="utf-8")
     settings = load_settings(room / "newsletter.toml")
-    with Store(settings.store) as store, pytest.raises(ProblemsError) as caught:
+    with open_store(settings.store) as store, pytest.raises(ProblemsError) as caught:
         read_issue(Path("issues/test.yaml"), settings, store)
     assert format_problems(caught.value.problems) == (
         "issues/test.yaml: error: the issue file is empty\n"
@@ -719,7 +719,7 @@ def test_an_issue_file_over_the_size_limit(room: Path, monkeypatch: pytest.Monke
     path.write_text(GOOD + "#" + "x" * padding + "\n", encoding="utf-8")
     assert path.stat().st_size == MAX_ISSUE_BYTES
     settings = load_settings(room / "newsletter.toml")
-    with Store(settings.store) as store:
+    with open_store(settings.store) as store:
         assert read_issue(Path("issues/test.yaml"), settings, store).warnings == ()
         path.write_text(GOOD + "#" + "x" * (padding + 1) + "\n", encoding="utf-8")
         with pytest.raises(ProblemsError) as caught:
@@ -736,7 +736,7 @@ def test_a_file_name_that_needs_a_slug_warns(room: Path, monkeypatch: pytest.Mon
     monkeypatch.chdir(room)
     (room / "issues" / "talks @ capital.yaml").write_text(GOOD, encoding="utf-8")
     settings = load_settings(room / "newsletter.toml")
-    with Store(settings.store) as store:
+    with open_store(settings.store) as store:
         checked = read_issue(Path("issues/talks @ capital.yaml"), settings, store)
     assert format_problems(checked.warnings) == (
         "issues/talks @ capital.yaml: warning: the file name is not only ASCII letters, "

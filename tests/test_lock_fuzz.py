@@ -18,7 +18,7 @@ from newsletter._yaml import YMap, YNode, YScalar, YSeq
 from newsletter.config import load_settings
 from newsletter.errors import ProblemsError, format_problems
 from newsletter.issue import read_issue
-from newsletter.store import Store
+from newsletter.store import open_store
 from tests.conftest import ROOT
 
 JSON = st.recursive(
@@ -105,7 +105,7 @@ GARBAGE = st.sampled_from(
 SETTINGS = load_settings(ROOT / "newsletter.toml")
 FOLDER = Path(tempfile.mkdtemp(prefix="newsletter-lock-fuzz-"))
 shutil.copy(ROOT / "issues" / "2026-11-27.yaml", FOLDER / "2026-11-27.yaml")
-STORE = Store(FOLDER / "empty.sqlite3")  # the lock file is all there is
+STORE = open_store(FOLDER / "empty.sqlite3")  # the lock file is all there is
 
 
 @st.composite

@@ -15,7 +15,7 @@ import pytest
 from newsletter.config import load_settings
 from newsletter.errors import ProblemsError, format_problems
 from newsletter.issue import read_issue
-from newsletter.store import Store
+from newsletter.store import open_store
 from tests.conftest import run
 from tests.test_issue import GOOD
 
@@ -393,7 +393,7 @@ def _check(room: Path, lock: str) -> str:
     (room / "issues" / "test.yaml").write_text(GOOD, encoding="utf-8")
     (room / "issues" / "test.lock.json").write_text(lock, encoding="utf-8")
     settings = load_settings(room / "newsletter.toml")
-    with Store(settings.store) as store:
+    with open_store(settings.store) as store:
         try:
             checked = read_issue(Path("issues/test.yaml"), settings, store)
         except ProblemsError as exc:
@@ -435,7 +435,7 @@ def test_a_syntax_error_in_the_issue_hides_no_problem_of_the_lock_file(
         GOOD.replace("        blurb: no", "       blurb: no"), encoding="utf-8"
     )
     settings = load_settings(room / "newsletter.toml")
-    with Store(settings.store) as store, pytest.raises(ProblemsError) as caught:
+    with open_store(settings.store) as store, pytest.raises(ProblemsError) as caught:
         read_issue(Path("issues/test.yaml"), settings, store)
     assert [(str(p.file), p.span and p.span.line, p.key) for p in caught.value.problems] == [
         ("issues/test.lock.json", 10, "articles[0].feed"),

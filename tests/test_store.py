@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from newsletter.models import Article, Validators
-from newsletter.store import Store
+from newsletter.store import Store, open_store
+from newsletter.store.schema import LATEST
 from newsletter.urls import article_id, canonical_url
 
 
@@ -37,14 +38,14 @@ def _save(store: Store, feed: str, *articles: Article) -> tuple[int, int, int]:
 
 
 def test_schema_version_and_wal(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.sqlite3") as store:
-        assert store.schema_version == 5
+    with open_store(tmp_path / "s.sqlite3") as store:
+        assert store.schema_version == LATEST
     db = sqlite3.connect(tmp_path / "s.sqlite3")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_same_story_from_two_feeds_is_stored_once_and_updates_in_place(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.sqlite3") as store:
+    with open_store(tmp_path / "s.sqlite3") as store:
         one = _article("https://example.org/x.html?utm_source=a")
         assert _save(store, "a", one, _article("https://example.org/y.html")) == (2, 0, 0)
         assert _save(store, "b", _article("https://EXAMPLE.org/x.html#frag", feed="b")) == (0, 0, 1)
@@ -56,7 +57,7 @@ def test_same_story_from_two_feeds_is_stored_once_and_updates_in_place(tmp_path:
 
 
 def test_week_query_filters_by_time_feed_and_text(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.sqlite3") as store:
+    with open_store(tmp_path / "s.sqlite3") as store:
         _save(
             store,
             "a",
@@ -75,7 +76,7 @@ def test_week_query_filters_by_time_feed_and_text(tmp_path: Path) -> None:
 
 def test_a_store_of_schema_1_is_migrated_forward(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
-    with Store(path) as store:
+    with open_store(path) as store:
         _save(store, "a", _article("https://e.org/kept"))
     db = sqlite3.connect(path)
     db.execute("DROP TABLE article_feeds")
@@ -84,14 +85,14 @@ def test_a_store_of_schema_1_is_migrated_forward(tmp_path: Path) -> None:
     db.execute("PRAGMA user_version = 1")
     db.commit()
     db.close()
-    with Store(path) as store:
-        assert store.schema_version == 5
+    with open_store(path) as store:
+        assert store.schema_version == LATEST
         assert store.get("https://e.org/kept") is not None
         assert store.feed_states()["a"].moved_to is None
 
 
 def test_a_feed_whose_address_changed_forgets_its_validators(tmp_path: Path) -> None:
-    with Store(tmp_path / "s.sqlite3") as store:
+    with open_store(tmp_path / "s.sqlite3") as store:
         _save(store, "a", _article("https://e.org/1"))
         store.save_feed(
             name="a",

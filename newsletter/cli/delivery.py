@@ -162,6 +162,14 @@ def send(
                     {"recipient": copy.recipient, "sent_at": copy.sent_at.isoformat()}
                     for copy in result.skipped
                 ],
+                "unsure": [
+                    {
+                        "recipient": copy.recipient,
+                        "begun_at": copy.sent_at.isoformat(),
+                        "by": copy.owner,
+                    }
+                    for copy in result.unsure
+                ],
                 "refused": [
                     {"recipient": recipient, "reply": reply} for recipient, reply in result.refused
                 ],
@@ -239,6 +247,13 @@ def _echo_result(result: SendResult, mode: str, zone: tzinfo) -> None:
                 f"skipped {copy.recipient}: got this issue on {when:%Y-%m-%d %H:%M %Z} "
                 "(--again sends it again)"
             )
+    for copy in result.unsure:
+        when = copy.sent_at.astimezone(zone)
+        click.echo(
+            f"unsure {copy.recipient}: a send by {copy.owner or 'an earlier run'} began "
+            f"delivering at {when:%Y-%m-%d %H:%M %Z} and never recorded the answer; it may "
+            "have arrived (--again sends it again)"
+        )
     if result.error is not None:
         click.echo(f"error: {terminal_text(result.error)}", err=True)
     missed = [recipient for recipient, _ in result.refused] + list(result.not_sent)

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from newsletter.config import DAYS, Settings
 from newsletter.models import Article
-from newsletter.store import Store
+from newsletter.store import open_store
 from newsletter.week import week_bounds
 
 
@@ -40,7 +40,7 @@ def list_articles(
     """The articles of the week ending on `week` (the next send day when None)."""
     day = week or next_send_day(settings)
     start, end = week_bounds(day, settings.timezone)
-    with Store(settings.store, create=False) as store:
+    with open_store(settings.store, create=False) as store:
         found = store.articles_between(start, end, feed=feed, search=search)
         empty = store.count() == 0
     return ArticlesResult(day, start, tuple(found), empty)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError
 from newsletter.issue import CheckedIssue, read_issue
-from newsletter.store import Store
+from newsletter.store import open_store
 
 if TYPE_CHECKING:
     from newsletter.render.theme import Theme
@@ -40,7 +40,7 @@ def check_issue(
 
     _check_file_name(issue_file)
     labels = (theme or load_theme(settings.theme)).labels_for
-    with Store(settings.store, create=False) as store:
+    with open_store(settings.store, create=False) as store:
         checked = read_issue(issue_file, settings, store, refresh=refresh, theme_labels=labels)
     if settings.unset_links:
         checked = replace(checked, warnings=(*checked.warnings, *_placeholder_links(settings)))

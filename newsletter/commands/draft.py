@@ -15,7 +15,7 @@ from newsletter.errors import Problem, ProblemsError
 from newsletter.files import write_atomic
 from newsletter.issue import draft_issue, issues_folder, next_number
 from newsletter.models import Article
-from newsletter.store import Store
+from newsletter.store import open_store
 from newsletter.week import week_bounds
 
 
@@ -54,7 +54,7 @@ def draft_issue_file(
             ]
         )
     start, end = week_bounds(when, settings.timezone)
-    with Store(settings.store, create=False) as store:
+    with open_store(settings.store, create=False) as store:
         week = store.articles_between(start, end)  # newest first
     # A busy wire gives thousands of stories a week; listed whole, the draft would outgrow
     # what `check` accepts. The newest of each feed are the likely picks.

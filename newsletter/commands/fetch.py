@@ -9,14 +9,13 @@ are forked before the fetch lock and the store are opened, so they hold neither.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError
 from newsletter.feeds import FeedResult, FetchOptions, health_notes, stored_nothing
-from newsletter.store import SaveCounts, Store, fetch_lock
+from newsletter.store import Location, SaveCounts, open_store
 from newsletter.workers import FetchWorkers
 
 
@@ -33,7 +32,7 @@ class FeedReport:
 class FetchReport:
     """What a fetch did: every feed's report in the settings' order, and the store's size."""
 
-    store: Path
+    store: Location
     articles: int
     feeds: tuple[FeedReport, ...]
 
@@ -67,12 +66,20 @@ def fetch_all(
     now = datetime.now(UTC)
     with (
         FetchWorkers(options, feeds=len(settings.feeds)) as workers,
-        fetch_lock(settings.store),
-        Store(settings.store) as store,
+        open_store(settings.store) as store,
+        store.fetch_lock(),
     ):
         states = store.feed_states()
+        # The store refused or went away: not one feed's trouble, so the fetch stops there.
+        lost: list[ProblemsError] = []
+        stored_names: set[str] = set()
 
         def done(result: FeedResult) -> None:
+            if lost:  # the feeds still coming in are not stored
+                saved[result.source.name] = (result, SaveCounts(0, 0, 0))
+                if on_feed is not None:
+                    on_feed(result.source.name)
+                return
             try:
                 counts = store.save_feed(
                     name=result.source.name,
@@ -84,14 +91,31 @@ def fetch_all(
                     moved_to=result.moved_to,
                     feed_order=order,
                 )
+            except ProblemsError as exc:
+                lost.append(exc)
+                counts = SaveCounts(0, 0, 0)
             except Exception as exc:  # this feed's articles are lost, not the others'
                 result = stored_nothing(result, exc)
                 counts = SaveCounts(0, 0, 0)
+            if not lost:
+                stored_names.add(result.source.name)
             saved[result.source.name] = (result, counts)
             if on_feed is not None:
                 on_feed(result.source.name)
 
         workers.fetch(settings.feeds, states, done, options)
+        if lost:
+            problem = lost[0].problems[0]
+            kept = len(stored_names)
+            raise type(lost[0])(
+                [
+                    replace(
+                        problem,
+                        message=f"{problem.message}: {kept} of {len(settings.feeds)} feeds "
+                        "were stored before, the others were not",
+                    )
+                ]
+            )
         states = store.feed_states()
         total = store.count()
     reports = []

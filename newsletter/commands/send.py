@@ -3,14 +3,16 @@ settings, the file, a `Target` and the recipients; gives a `SendResult`.
 
 The message is the very `email.eml` a build writes, made in memory (no build folder), sent
 unchanged to each recipient in the SMTP envelope: what a reader gets is byte for byte what is
-handed to a mail service, so its To: stays `undisclosed-recipients:;`. Each delivered copy is
-recorded in the store (issue, target, recipient, time) right after the server accepts it: the
-store is the newsroom's private, transactional record (recipient addresses are personal data,
-and the issues folder is shared and published from), which a crash between two copies cannot
-leave half-written. A recipient who already got the issue through the same target is skipped
-unless `again`; a send that fails midway records only the copies delivered, so running it again
-reaches only the rest. Like `build`, a send (but not a dry run) writes the issue's lock file,
-before it connects, so the email sent can be built again byte for byte.
+handed to a mail service, so its To: stays `undisclosed-recipients:;`. Each copy is claimed in
+the store (issue, target, recipient, time, who) right before it goes, and marked sent right
+after the server accepts it: the store is the newsroom's private, transactional record
+(recipient addresses are personal data, and the issues folder is shared and published from),
+shared by every machine when it is on a server. Two sends at the same moment deliver one copy
+between them; a send killed between the claim and the answer leaves the copy unsure, which the
+next send names and passes over. A recipient who already got the issue through the same target
+is skipped unless `again`; a send that fails midway records only the copies delivered, so
+running it again reaches only the rest. Like `build`, a send (but not a dry run) writes the
+issue's lock file, before it connects, so the email sent can be built again byte for byte.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ class SendResult:
     refused: tuple[tuple[str, str], ...] = ()
     not_sent: tuple[str, ...] = ()
     error: str | None = None
+    # Copies whose delivery began (here or on another machine) and whose answer was never
+    # recorded: each may have arrived, so none is sent again without --again.
+    unsure: tuple[SentCopy, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -101,6 +106,19 @@ def _already_sent(copies: Sequence[SentCopy], settings: Settings) -> str:
     return f"already sent issue {copies[0].number} through {copies[0].target} to {named}"
 
 
+def _unsure(copies: Sequence[SentCopy], settings: Settings) -> str:
+    named = ", ".join(
+        f"{copy.recipient} (begun {copy.sent_at.astimezone(settings.timezone):%Y-%m-%d %H:%M %Z}"
+        f" by {copy.owner})"
+        for copy in copies
+    )
+    return (
+        f"a send of issue {copies[0].number} through {copies[0].target} began delivering to "
+        f"{named} and never recorded the server's answer: the copy may have arrived; check "
+        "the inbox, then pass --again to send it again"
+    )
+
+
 def send_issue(
     settings: Settings,
     issue_file: Path,
@@ -119,7 +137,7 @@ def send_issue(
     from newsletter.commands.build import prepare_build
     from newsletter.files import write_atomic
     from newsletter.issue import lock_path, lock_text
-    from newsletter.store import Store
+    from newsletter.store import open_store
 
     environ = os.environ if environ is None else environ
     credentials = smtp_credentials(environ)
@@ -133,10 +151,16 @@ def send_issue(
     wanted: dict[str, str] = {}
     for address in recipients:
         wanted.setdefault(recipient_key(address), address)
-    with Store(settings.store, create=not dry_run) as store:
+    with open_store(settings.store, create=not dry_run) as store:
         earlier = store.sent_copies(issue.slug, target.address)
+        unsure = store.unsure_copies(issue.slug, target.address)
     skipped = () if again else tuple(earlier[key] for key in wanted if key in earlier)
-    to_send = tuple(address for key, address in wanted.items() if again or key not in earlier)
+    doubtful = () if again else tuple(unsure[key] for key in wanted if key in unsure)
+    to_send = tuple(
+        address
+        for key, address in wanted.items()
+        if again or (key not in earlier and key not in unsure)
+    )
     result = SendResult(
         number=issue.number,
         slug=issue.slug,
@@ -149,8 +173,11 @@ def send_issue(
         to_send=to_send,
         problems=prepared.problems,
         skipped=skipped,
+        unsure=doubtful,
     )
     if not to_send:
+        if doubtful and not skipped:
+            return replace(result, error=_unsure(doubtful, settings))
         again_hint = f"{_already_sent(skipped, settings)}; pass --again to send it again"
         return replace(result, error=again_hint)
     if dry_run:
@@ -164,21 +191,50 @@ def send_issue(
             f"cannot write the lock file {lock} ({exc.strerror or exc}); nothing was sent"
         ) from None
 
-    def record(recipient: str) -> None:
-        key = recipient_key(recipient)
-        copy = SentCopy(issue.slug, issue.number, target.address, key, _now(), digest)
-        with Store(settings.store) as store:
-            store.record_sent(copy)
+    claims: dict[str, int] = {}
+    raced: list[SentCopy] = []
+    with open_store(settings.store) as store:
 
-    outcome = send_copies(
-        target,
-        message,
-        sender,
-        to_send,
-        starttls=starttls,
-        credentials=credentials,
-        cafile=cafile,
-        on_delivered=record,
+        def claim(recipient: str) -> bool:
+            # The intent is recorded before the message goes: whoever claims second (another
+            # machine, at the same moment) finds the claim and passes the recipient over.
+            key = recipient_key(recipient)
+            if again and key in unsure:
+                store.settle_unsure(issue.slug, target.address, key)
+            copy = SentCopy(issue.slug, issue.number, target.address, key, _now(), digest)
+            got = store.claim_send(copy, again=again)
+            if isinstance(got, SentCopy):
+                raced.append(got)
+                return False
+            claims[recipient] = got
+            return True
+
+        def record(recipient: str) -> None:
+            store.confirm_send(claims.pop(recipient), _now())
+
+        outcome = send_copies(
+            target,
+            message,
+            sender,
+            to_send,
+            starttls=starttls,
+            credentials=credentials,
+            cafile=cafile,
+            on_delivered=record,
+            before_delivery=claim,
+        )
+        # The session ended with every claim still held unanswered: refused, or cut off
+        # before the server said 250, which in SMTP means it did not take the message (the
+        # protocol's answer is to send again). Only a send killed between its claim and the
+        # server's answer, or a store lost right after it, leaves a copy unsure.
+        for token in claims.values():
+            store.release_send(token)
+    raced_sent = tuple(copy for copy in raced if not copy.unsure)
+    raced_unsure = tuple(copy for copy in raced if copy.unsure)
+    result = replace(
+        result,
+        skipped=(*result.skipped, *raced_sent),
+        unsure=(*result.unsure, *raced_unsure),
     )
     error = outcome.error
     if error is None and outcome.refused:

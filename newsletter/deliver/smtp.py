@@ -121,11 +121,14 @@ def send_copies(
     credentials: Credentials | None = None,
     cafile: Path | None = None,
     on_delivered: Callable[[str], None] = lambda recipient: None,
+    before_delivery: Callable[[str], bool] = lambda recipient: True,
 ) -> SmtpOutcome:
     """Send `message` unchanged to each recipient in turn, one transaction each.
 
-    Every failure of the server, the network or TLS ends in the outcome's `error`, never in
-    an exception; `on_delivered` may raise, which stops the session."""
+    `before_delivery` is asked right before each recipient's transaction and may pass it
+    over (False: it is then in none of the outcome's lists but `not_sent`). Every failure of
+    the server, the network or TLS ends in the outcome's `error`, never in an exception;
+    `on_delivered` and `before_delivery` may raise, which stops the session."""
     delivered: list[str] = []
     refused: list[tuple[str, str]] = []
     tls = target.implicit_tls
@@ -149,6 +152,12 @@ def send_copies(
             if credentials is not None:
                 _login(client, target, credentials, tls)
             for recipient in recipients:
+                try:
+                    go = before_delivery(recipient)
+                except Exception as exc:
+                    raise _CallerFailed from exc
+                if not go:
+                    continue
                 try:
                     client.sendmail(sender, [recipient], message)
                 except smtplib.SMTPRecipientsRefused as exc:

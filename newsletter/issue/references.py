@@ -1,8 +1,9 @@
 """Stage 2 (issue file), references: the stored articles an issue's `article:` can name.
 
-Takes the store (anything with `get` and `all_articles`), the issue's lock file as read, and
-the folder of issues; gives the article a reference names, the lock file's copy first so that
-an old issue rebuilds the same, with what the editor should know of it: an error with the
+Takes the store (anything with `get`, `similar` and `has_articles`), the issue's lock file as
+read, and the folder of issues; gives the article a reference names, the lock file's copy
+first so that an old issue rebuilds the same, with what the editor should know of it: an
+error with the
 nearest id or URL when it names none; warnings when the store's copy has changed since the
 last build, and the `rules` on articles (featured in an earlier issue, by their lock files,
 used twice, published outside the week).
@@ -35,8 +36,12 @@ class ArticleSource(Protocol):
         """The article with this id or URL, or None."""
         ...
 
-    def all_articles(self) -> list[Article]:
-        """Every stored article, newest first."""
+    def similar(self, ref: str) -> list[Article]:
+        """A few stored articles spelled like `ref` (never all of them)."""
+        ...
+
+    def has_articles(self) -> bool:
+        """True when at least one article is stored."""
         ...
 
 
@@ -48,7 +53,6 @@ class References:
         self.articles = articles
         self.lock = lock
         self.zone = zone  # the newsletter's, in which the issue's week runs
-        self._all: list[Article] | None = None
         self._earlier_found: dict[str, tuple[int, date]] | None = None
 
     def resolve(
@@ -94,12 +98,13 @@ class References:
         return self._earlier_found
 
     def _hint(self, ref: str) -> str:
-        if self._all is None:
-            self._all = self.articles.all_articles()
-        if not self._all:
+        if not self.articles.has_articles():
             return "the store is empty: run `newsletter fetch` first"
+        # The articles spelled most like the reference, found by the store's indexes: the
+        # hint never reads every stored article, however many the store holds.
+        near = self.articles.similar(ref)
         if "://" in ref:
-            urls = {a.url: a for a in self._all}
+            urls = {a.url: a for a in near}
             close = did_you_mean(ref, urls, cutoff=0.7)
             if close:
                 return (
@@ -110,7 +115,7 @@ class References:
                 f"no stored article has that address (id {article_id(ref)}); "
                 "`newsletter articles --search WORD` finds one"
             )
-        by_id = {a.id: a for a in self._all}
+        by_id = {a.id: a for a in near}
         close = did_you_mean(ref.lower(), by_id)
         if close:
             return (

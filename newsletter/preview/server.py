@@ -1,5 +1,6 @@
-"""Entry point (preview), the server: uvicorn serving the app, watchfiles watching the inputs,
-and one builder rebuilding the workspace and publishing each finished build.
+"""Entry point (preview), the server: uvicorn serving the app, watchfiles watching the inputs
+(and, for a store on a server, a poll of its change counter), and one builder rebuilding the
+workspace and publishing each finished build.
 
 Changes that arrive while a build runs are gathered and built once it is done (the edited
 issue first, then its sibling editions), so rapid saves coalesce and the page only ever hears
@@ -10,6 +11,7 @@ second.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import socket
 from collections.abc import Callable
@@ -20,6 +22,7 @@ from types import FrameType
 import uvicorn
 from watchfiles import Change, awatch
 
+from newsletter.dburl import DatabaseUrl
 from newsletter.errors import NewsletterError
 from newsletter.issue import remembered_locks
 from newsletter.preview.app import Hub, allowed_hosts, create_app
@@ -31,6 +34,8 @@ WATCH_STEP_MS = 12
 PORTS_TRIED = 20
 # Seconds between showing a build and finding the week's stories again.
 STORIES_DELAY = 0.25
+# Seconds between two questions to a store on a server: has a fetch changed it?
+POLL_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +168,47 @@ async def watch(workspace: Workspace, builder: Builder, closing: asyncio.Event) 
                 break
 
 
+async def follow_server(
+    workspace: Workspace, builder: Builder, closing: asyncio.Event, every: float = POLL_SECONDS
+) -> None:
+    """For a store on a PostgreSQL server, which no file watch can see: ask the server for
+    its change counter every `every` seconds and queue a store change when it moves. A server
+    that cannot be reached is asked again next time (the rebuild reports the problem)."""
+    from newsletter.store import Store, open_store
+
+    store: Store | None = None
+    where: DatabaseUrl | None = None
+    seen: int | None = None
+
+    def poll(url: DatabaseUrl) -> int:
+        nonlocal store, where
+        if store is None or where != url:
+            if store is not None:
+                store.close()
+            store, where = open_store(url), url
+        return store.change_counter()
+
+    try:
+        while not closing.is_set():
+            url = workspace.store_server()
+            if url is not None:
+                try:
+                    counter = await asyncio.to_thread(poll, url)
+                except NewsletterError:
+                    if store is not None:
+                        store.close()
+                    store = None
+                else:
+                    if seen is not None and counter != seen:
+                        builder.add({("store", Path(url.where))})
+                    seen = counter
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(closing.wait(), every)
+    finally:
+        if store is not None:
+            store.close()
+
+
 async def serve(
     workspace: Workspace,
     sock: socket.socket,
@@ -202,6 +248,7 @@ async def _serve(
     tasks = [
         asyncio.create_task(builder.run()),
         asyncio.create_task(watch(workspace, builder, hub.closing)),
+        asyncio.create_task(follow_server(workspace, builder, hub.closing)),
     ]
     loop.call_soon(on_ready)
     try:

@@ -20,6 +20,7 @@ from pathlib import Path
 from newsletter.archive.images import local_files
 from newsletter.commands.build import prepare_build
 from newsletter.config import Settings, find_config, load_settings
+from newsletter.dburl import DatabaseUrl
 from newsletter.deliver.build import BuildFiles
 from newsletter.errors import Problem, ProblemsError, has_errors
 from newsletter.issue import earlier_uses, issues_folder, lock_path, number_and_date
@@ -92,18 +93,28 @@ class Workspace:
 
     # --- what to watch -------------------------------------------------------------------
 
+    def store_file(self) -> Path | None:
+        """The store's file, watched with the other files; None for a store on a server."""
+        settings = self._inputs.settings
+        return settings.store if settings is not None and isinstance(settings.store, Path) else None
+
+    def store_server(self) -> DatabaseUrl | None:
+        """The store's server, whose change counter the preview polls; None for a file."""
+        settings = self._inputs.settings
+        store = settings.store if settings is not None else None
+        return store if isinstance(store, DatabaseUrl) else None
+
     def watch_folders(self) -> tuple[Path, ...]:
         """The folders to watch (each without its subfolders): the issue's, the settings',
         the store's and the theme's with its subfolders. Only folders that exist; a missing
         one is watched for through its parent."""
-        inputs = self._inputs
         wanted = [self.primary.absolute().parent]
-        settings = inputs.settings
         config = self._config_path()
         if config is not None:
             wanted.append(config.parent)
-        if settings is not None:
-            wanted.append(settings.store.parent)
+        store = self.store_file()
+        if store is not None:
+            wanted.append(store.parent)
         theme = self._theme_folder()
         wanted.append(theme)
         if theme.is_dir():
@@ -123,9 +134,9 @@ class Workspace:
         `added_or_modified` also for a new one."""
         if _SCRATCH.search(path.name):
             return None
-        settings = self._inputs.settings
-        if settings is not None and path.parent == settings.store.parent:
-            name = settings.store.name
+        store = self.store_file()
+        if store is not None and path.parent == store.parent:
+            name = store.name
             # Reading the store (as every rebuild does) adds and deletes its -wal and -shm
             # files; only a writer modifies the database or its log.
             if (path.name == name and added_or_modified) or (
@@ -149,7 +160,7 @@ class Workspace:
             return "issue"
         if added_or_modified and path.is_dir():
             theme = self._theme_folder()
-            wanted = [theme] if settings is None else [theme, settings.store.parent]
+            wanted = [theme] if store is None else [theme, store.parent]
             if path.is_relative_to(theme) or any(w.is_relative_to(path) for w in wanted):
                 return "folder"
         return None
