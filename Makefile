@@ -1,13 +1,13 @@
 # Two commands do all set-up on a fresh machine:
 #   make demo   install, fetch the bundled sample feeds, build the sample issue
-#   make test   install (with test tools and Debian's chromium), then ruff, mypy --strict
+#   make test   install (with test tools, Debian's chromium and postgresql), then ruff, mypy --strict
 #               and pytest
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 ISSUE ?= issues/2026-11-27.yaml
 
-.PHONY: demo test install browser corpus lint typecheck pytest clean
+.PHONY: demo test install browser postgres corpus lint typecheck pytest clean
 
 $(BIN)/newsletter: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,14 @@ browser:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core; }
 
+# The store's tests also run against a throwaway PostgreSQL server, which tests/conftest.py
+# starts as an unprivileged user on 127.0.0.1 from Debian's packages.
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; }
+
 # feedparser's own test corpus (about 2,200 feeds nobody here wrote), from its source
 # distribution, for the robustness test in tests/test_corpus.py.
 CORPUS := .cache/feedparser-6.0.12/tests
@@ -46,7 +54,7 @@ $(CORPUS): | install
 	$(BIN)/python -m pip download --quiet --no-deps --no-binary :all: feedparser==6.0.12 -d .cache
 	tar -xzf .cache/feedparser-6.0.12.tar.gz -C .cache feedparser-6.0.12/tests
 
-pytest: install browser corpus
+pytest: install browser postgres corpus
 	$(BIN)/pytest
 
 test: lint typecheck pytest

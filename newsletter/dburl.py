@@ -46,7 +46,7 @@ class DatabaseUrl:
         """The server and database, for messages: `db.example.org:5432/newsroom`."""
         parts = urlsplit(self.url)
         host = parts.hostname or "localhost"
-        port = f":{parts.port}" if _port(parts.netloc) else ""
+        port = ":" + parts.netloc.rpartition(":")[2] if _port(parts.netloc) else ""
         database = unquote(parts.path.lstrip("/")) or "(the default database)"
         return f"{host}{port}/{database}"
 
@@ -75,6 +75,14 @@ def parse_database_url(text: str, span: Span | None = None) -> DatabaseUrl:
             "the store's URL has a query that cannot be read",
             "write parameters as ?name=value&name=value, e.g. ?sslmode=require",
         ) from None
+    port = (userinfo and parts.netloc.rpartition("@")[2]) or parts.netloc
+    port_text = port.rpartition("]")[2].rpartition(":")[2] if ":" in port.rpartition("]")[2] else ""
+    if port_text and not all(p.isdigit() for p in port_text.split(",")):
+        raise BadDatabaseUrl(
+            f"the store's URL cannot be read (the port '{port_text}' is not a number)",
+            "write it as postgresql://USER@HOST:PORT/DATABASE, e.g. "
+            "postgresql://editor@db.example.org:5432/newsroom",
+        )
     if any(name.lower() == "password" for name, _ in query):
         raise BadDatabaseUrl("the store's URL holds a password", _PASSWORD_HINT)
     # Imported here: psycopg is needed only by a newsroom whose store is on a server.

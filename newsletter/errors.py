@@ -9,6 +9,7 @@ can jump to the spot.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,21 @@ def has_errors(problems: Iterable[Problem]) -> bool:
     return any(p.severity == "error" for p in problems)
 
 
+# A password written into a URL by mistake (`postgresql://user:secret@host`, `?password=`) is
+# reported at its line; the quoted line must not show it.
+_SECRETS = (
+    (re.compile(r"(://[^:/@\s\"']*:)[^@\s\"']*(@)"), r"\1***\2"),
+    (re.compile(r"(password=)[^&\s\"']*", re.IGNORECASE), r"\1***"),
+)
+
+
+def masked(text: str) -> str:
+    """`text` with any password written into a URL replaced by ***."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def _source_line(path: Path, line: int, cache: dict[Path, list[str]]) -> str | None:
     if path not in cache:
         try:
@@ -89,7 +105,7 @@ def _source_line(path: Path, line: int, cache: dict[Path, list[str]]) -> str | N
             cache[path] = []
     lines = cache[path]
     if 1 <= line <= len(lines):
-        return lines[line - 1]
+        return masked(lines[line - 1])
     return None
 
 

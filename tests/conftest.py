@@ -292,3 +292,112 @@ def browser() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield launched
         launched.close()
+
+
+# --- a throwaway PostgreSQL server, for the store's tests against both backends -------------
+
+
+@dataclass
+class PostgresServer:
+    """A PostgreSQL cluster on 127.0.0.1 started for this run; `database()` makes a new one."""
+
+    port: int
+    user: str
+    made: int = 0
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def database(self) -> str:
+        """A new, empty database, and its URL."""
+        import psycopg
+
+        self.made += 1
+        name = f"store_{os.getpid()}_{self.made}"
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+
+def _postgres_bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    return str(candidates[-1]) if candidates else None
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """Start PostgreSQL (Debian's, which `make test` installs) as an unprivileged user on a
+    free port of 127.0.0.1, with trust for that address only; skip, saying why, if it cannot
+    be started here."""
+    initdb, pg_ctl = _postgres_bin("initdb"), _postgres_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        pytest.skip("PostgreSQL is not installed (make test installs Debian's postgresql)")
+    run_as: dict[str, Any] = {}
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        import pwd
+
+        try:
+            pwd.getpwnam("postgres")
+            run_as = {"user": "postgres", "group": "postgres"}
+        except KeyError:
+            run_as = {"user": "nobody"}
+    import tempfile
+
+    # Not under pytest's own temporary folder, which only its owner may enter.
+    folder = Path(tempfile.mkdtemp(prefix="newsletter-postgres-"))
+    data = folder / "data"
+    if run_as:
+        shutil.chown(folder, run_as["user"])
+    with socket_port() as port:
+        pass
+    user = "newsroom"
+    try:
+        subprocess.run(
+            [initdb, "-D", str(data), "-U", user, "-A", "trust", "--no-sync", "-E", "UTF8"],
+            check=True,
+            capture_output=True,
+            **run_as,
+        )
+        options = f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off -c full_page_writes=off"
+        subprocess.run(
+            [pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+            **run_as,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        detail = getattr(exc, "stderr", b"") or b""
+        pytest.skip(f"PostgreSQL could not be started here: {exc} {detail.decode()[-300:]}")
+    try:
+        yield PostgresServer(port, user)
+    finally:
+        subprocess.run(
+            [pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True, **run_as
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def socket_port() -> Iterator[int]:
+    """A free TCP port on 127.0.0.1 (closed again before it is used)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_at(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Any]:
+    """Where a new store goes, in each backend in turn: a SQLite file, or a fresh database
+    on the throwaway server; call it for the location (for `open_store`)."""
+    from newsletter.dburl import parse_database_url
+
+    if request.param == "sqlite":
+        return lambda: tmp_path / f"s{len(list(tmp_path.glob('s*.sqlite3')))}.sqlite3"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return lambda: parse_database_url(server.database())

@@ -1,14 +1,16 @@
-"""The SQLite store: migrations, one transaction per feed, dedupe, updates in place."""
+"""The store, in both backends (SQLite and PostgreSQL): migrations, one transaction per feed,
+dedupe, updates in place, the claims of sends."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from newsletter.models import Article, Validators
-from newsletter.store import Store, open_store
+from newsletter.store import Location, Store, open_store
 from newsletter.store.schema import LATEST
 from newsletter.urls import article_id, canonical_url
 
@@ -44,8 +46,10 @@ def test_schema_version_and_wal(tmp_path: Path) -> None:
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_same_story_from_two_feeds_is_stored_once_and_updates_in_place(tmp_path: Path) -> None:
-    with open_store(tmp_path / "s.sqlite3") as store:
+def test_same_story_from_two_feeds_is_stored_once_and_updates_in_place(
+    store_at: Callable[[], Location],
+) -> None:
+    with open_store(store_at()) as store:
         one = _article("https://example.org/x.html?utm_source=a")
         assert _save(store, "a", one, _article("https://example.org/y.html")) == (2, 0, 0)
         assert _save(store, "b", _article("https://EXAMPLE.org/x.html#frag", feed="b")) == (0, 0, 1)
@@ -56,8 +60,8 @@ def test_same_story_from_two_feeds_is_stored_once_and_updates_in_place(tmp_path:
         assert store.feed_states()["a"].validators == Validators('"e"', None)
 
 
-def test_week_query_filters_by_time_feed_and_text(tmp_path: Path) -> None:
-    with open_store(tmp_path / "s.sqlite3") as store:
+def test_week_query_filters_by_time_feed_and_text(store_at: Callable[[], Location]) -> None:
+    with open_store(store_at()) as store:
         _save(
             store,
             "a",
@@ -91,8 +95,10 @@ def test_a_store_of_schema_1_is_migrated_forward(tmp_path: Path) -> None:
         assert store.feed_states()["a"].moved_to is None
 
 
-def test_a_feed_whose_address_changed_forgets_its_validators(tmp_path: Path) -> None:
-    with open_store(tmp_path / "s.sqlite3") as store:
+def test_a_feed_whose_address_changed_forgets_its_validators(
+    store_at: Callable[[], Location],
+) -> None:
+    with open_store(store_at()) as store:
         _save(store, "a", _article("https://e.org/1"))
         store.save_feed(
             name="a",
@@ -105,3 +111,36 @@ def test_a_feed_whose_address_changed_forgets_its_validators(tmp_path: Path) -> 
         state = store.feed_states()["a"]
         assert state.url == "https://example.org/new"
         assert state.validators == Validators()
+
+
+def test_a_claimed_copy_stands_in_the_way_until_confirmed_or_released(
+    store_at: Callable[[], Location],
+) -> None:
+    from newsletter.models import SentCopy
+
+    copy = SentCopy("2026-11-27", 42, "smtp://m:25", "a@example.org", datetime.now(UTC), "d")
+    location = store_at()
+    with open_store(location) as one, open_store(location) as other:
+        token = one.claim_send(copy)
+        assert isinstance(token, int)
+        blocked = other.claim_send(copy, again=True)  # even --again waits for an answer
+        assert isinstance(blocked, SentCopy) and blocked.unsure and blocked.owner
+        assert set(other.unsure_copies(copy.issue, copy.target)) == {"a@example.org"}
+        one.confirm_send(token, datetime.now(UTC))
+        assert isinstance(other.claim_send(copy), SentCopy)  # sent: not again without --again
+        again = other.claim_send(copy, again=True)
+        assert isinstance(again, int)
+        other.release_send(again)
+        assert len(one.sent_copies(copy.issue, copy.target)) == 1
+        assert one.unsure_copies(copy.issue, copy.target) == {}
+
+
+def test_the_hint_finds_a_misspelt_address_among_a_few_neighbours(
+    store_at: Callable[[], Location],
+) -> None:
+    with open_store(store_at()) as store:
+        _save(store, "a", *(_article(f"https://e.org/story-{n:03d}") for n in range(300)))
+        near = store.similar("https://e.org/story-15O")
+        assert "https://e.org/story-150" in {a.url for a in near}
+        assert len(near) <= 75
+        assert store.has_articles()

@@ -88,7 +88,7 @@ def _transient(exc: psycopg.Error) -> bool:
     if exc.sqlstate in {"57P03", "53300"}:  # starting up; too many connections
         return True
     text = str(exc).lower()
-    if "password" in text or "ssl" in text or "certificate" in text:
+    if any(word in text for word in ("password", "ssl", "certificate", "does not exist")):
         return False
     return exc.sqlstate is None and any(words in text for words in _TRANSIENT)
 
@@ -290,7 +290,7 @@ class PostgresStore(Store):
                 "host:port:database:user:password to ~/.pgpass (chmod 600); check the user "
                 "name in `store =`",
             )
-        if state == "3D000":
+        if state == "3D000" or ("database" in text and "does not exist" in text):
             return self._at(
                 f"the server has no such database ({reason})",
                 "create it (createdb NAME, as a user who may) or correct the name in `store =`",
@@ -336,20 +336,27 @@ class PostgresStore(Store):
             raise ProblemsError([newer_store(version, span=self.url.span)])
         if version == LATEST:
             return
-        with self._conn.transaction(), self._conn.cursor() as db:
-            # Two programs migrating at once take turns; the second finds the work done.
-            db.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_NAMESPACE, _MIGRATE))
-            version = self._version(db)
-            if version > LATEST:
-                raise ProblemsError([newer_store(version, span=self.url.span)])
-            if version == 0:
-                db.execute("CREATE TABLE IF NOT EXISTS newsletter_schema (version INTEGER)")
-            for number in range(version, LATEST):
-                for statement in POSTGRES_MIGRATIONS[number].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-            db.execute("DELETE FROM newsletter_schema")
-            db.execute("INSERT INTO newsletter_schema (version) VALUES (%s)", (LATEST,))
+        # Two programs migrating at once take turns; the second finds the work done. The
+        # lock is the session's, taken before the transaction begins: a transaction begun
+        # after it sees the tables the first program made (the catalogue is read afresh at
+        # a transaction's start, not when an advisory lock is granted).
+        self._conn.execute("SELECT pg_advisory_lock(%s, %s)", (_NAMESPACE, _MIGRATE))
+        try:
+            with self._conn.transaction(), self._conn.cursor() as db:
+                version = self._version(db)
+                if version > LATEST:
+                    raise ProblemsError([newer_store(version, span=self.url.span)])
+                if version == 0:
+                    db.execute("CREATE TABLE IF NOT EXISTS newsletter_schema (version INTEGER)")
+                for number in range(version, LATEST):
+                    for statement in POSTGRES_MIGRATIONS[number].split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                db.execute("DELETE FROM newsletter_schema")
+                db.execute("INSERT INTO newsletter_schema (version) VALUES (%s)", (LATEST,))
+        finally:
+            if not self._lost():
+                self._conn.execute("SELECT pg_advisory_unlock(%s, %s)", (_NAMESPACE, _MIGRATE))
 
     @property
     def schema_version(self) -> int:

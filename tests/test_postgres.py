@@ -1,0 +1,172 @@
+"""The shared store on a PostgreSQL server, end to end: two newsrooms (two clones) on one
+database, the fetch lock across connections, the claims of sends, and every way the server
+can refuse, each one line at the `store =` setting without a password in it."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from newsletter.dburl import parse_database_url
+from newsletter.store import open_store
+from tests.conftest import ROOT, PostgresServer, run
+
+NEWSLETTER = str(Path(sys.executable).with_name("newsletter"))
+
+
+def _use(newsroom: Path, url: str) -> None:
+    settings = newsroom / "newsletter.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace('store = "data/articles.sqlite3"', f'store = "{url}"'), encoding="utf-8"
+    )
+
+
+def _one_line_error(output: str) -> str:
+    lines = [line for line in output.splitlines() if ": error: " in line]
+    assert len(lines) == 1, output
+    assert "Traceback" not in output and "internal error" not in output
+    return lines[0]
+
+
+def test_two_clones_share_one_store_and_no_sqlite_file_appears(
+    newsroom: Path, postgres: PostgresServer, tmp_path: Path
+) -> None:
+    url = postgres.database()
+    _use(newsroom, url)
+    other = tmp_path / "other-clone"
+    shutil.copytree(newsroom, other)
+    assert run("fetch", "--json").exit_code == 0
+    # The second clone never fetched: it lists and builds from what the first stored.
+    listed = subprocess.run(
+        [NEWSLETTER, "articles", "--week", "2026-11-27"],
+        cwd=other,
+        capture_output=True,
+        text=True,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert len(listed.stdout.splitlines()) > 3
+    built = subprocess.run(
+        [NEWSLETTER, "build", "issues/2026-11-27.yaml"],
+        cwd=other,
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stderr
+    assert (other / "build" / "2026-11-27" / "email.html").is_file()
+    assert not list(newsroom.rglob("*.sqlite3*")) and not list(other.rglob("*.sqlite3*"))
+
+
+def test_a_second_fetch_says_another_is_running(newsroom: Path, postgres: PostgresServer) -> None:
+    url = postgres.database()
+    _use(newsroom, url)
+    with open_store(parse_database_url(url)) as holder, holder.fetch_lock():
+        result = run("fetch")
+    assert result.exit_code == 1
+    line = _one_line_error(result.output)
+    assert "newsletter.toml:" in line and "another `newsletter fetch` (newsletter on" in line
+    assert run("fetch").exit_code == 0  # released with the connection
+
+
+def test_a_password_in_the_url_is_refused_where_it_was_written(newsroom: Path) -> None:
+    _use(newsroom, "postgresql://editor:s3cret-Word@db.example.org/newsroom")
+    result = run("articles")
+    assert result.exit_code == 1
+    line = _one_line_error(result.output)
+    assert line.startswith("newsletter.toml:9:9: error: ") or ":9:" in line
+    assert "holds a password" in line
+    assert "PGPASSWORD" in result.output and "~/.pgpass" in result.output
+    assert "s3cret-Word" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u@127.0.0.1:notaport/db", "cannot be read"),
+        ("postgresql://u@127.0.0.1/db?password=hunter2", "holds a password"),
+        ("postgresql://u@127.0.0.1/db?nosuchoption=1", "cannot be read"),
+    ],
+)
+def test_a_url_that_cannot_be_used_is_one_located_line(
+    newsroom: Path, url: str, expected: str
+) -> None:
+    _use(newsroom, url)
+    result = run("articles")
+    assert result.exit_code == 1
+    line = _one_line_error(result.output)
+    assert "newsletter.toml:9:" in line and expected in line
+    assert "hunter2" not in result.output
+
+
+def test_a_server_that_is_down_is_tried_for_a_bounded_time_then_one_line(
+    newsroom: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import socket_port
+
+    with socket_port() as port:
+        pass
+    monkeypatch.setenv("NEWSLETTER_STORE_WAIT", "0.5")
+    _use(newsroom, f"postgresql://u@127.0.0.1:{port}/db")
+    result = run("fetch")
+    assert result.exit_code == 1
+    line = _one_line_error(result.output)
+    assert "newsletter.toml:9:" in line and "cannot reach the store's server" in line
+    assert "tried for 0.5 s" in line
+
+
+def test_a_refused_login_names_pgpassword_and_never_the_password(
+    newsroom: Path, postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A role that must give a password, on a server that trusts only the others.
+    with psycopg.connect(postgres.url(), autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS no_login_here")
+        conn.execute("CREATE ROLE no_login_here LOGIN")
+    _use(newsroom, f"postgresql://no_login_here@127.0.0.1:{postgres.port}/nosuchdb")
+    monkeypatch.setenv("PGPASSWORD", "very-secret-value")
+    result = run("articles")
+    assert result.exit_code == 1
+    line = _one_line_error(result.output)
+    assert "newsletter.toml:9:" in line and "no such database" in line
+    assert "very-secret-value" not in result.output
+
+
+def test_a_store_newer_than_the_program_is_refused(
+    newsroom: Path, postgres: PostgresServer
+) -> None:
+    url = postgres.database()
+    _use(newsroom, url)
+    with open_store(parse_database_url(url)):
+        pass
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("UPDATE newsletter_schema SET version = 99")
+    result = run("articles")
+    assert result.exit_code == 1
+    assert "written by a newer version of newsletter (schema 99" in _one_line_error(result.output)
+
+
+def test_two_programs_migrating_at_once_leave_one_whole_schema(postgres: PostgresServer) -> None:
+    url = postgres.database()
+    code = (
+        "import sys; from newsletter.dburl import parse_database_url\n"
+        "from newsletter.store import open_store\n"
+        "from newsletter.errors import ProblemsError\n"
+        f"try:\n    open_store(parse_database_url({url!r})).close()\n"
+        "except ProblemsError as e:\n    sys.exit(str(e.problems))\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err.decode()
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT version FROM newsletter_schema").fetchall()
+    from newsletter.store.schema import LATEST
+
+    assert rows == [(LATEST,)]
