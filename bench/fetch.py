@@ -9,9 +9,12 @@ measured in this same run:
 - warm: `newsletter fetch` again, every feed answering 304 (target: at least 5x faster
   than cold);
   each the median of three runs;
-- peak memory of the whole cold fetch, workers included (target: under 300 MB).
+- peak memory of the whole cold fetch, workers included (target: under 300 MB);
+- with `--postgres URL` (an empty database the bench may fill and empty), cold fetches into
+  that PostgreSQL store, alternating with SQLite's (target: within 1.3x of SQLite's time).
 
-Run from the repository root: `.venv/bin/python bench/fetch.py [FEEDS] [--rounds N]`.
+Run from the repository root: `.venv/bin/python bench/fetch.py [FEEDS] [--rounds N]
+[--postgres postgresql://USER@HOST:PORT/DATABASE]`.
 """
 
 from __future__ import annotations
@@ -235,6 +238,9 @@ def main() -> None:
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the 35 s baseline (while iterating)"
     )
+    parser.add_argument(
+        "--postgres", metavar="URL", help="also time cold fetches into this PostgreSQL database"
+    )
     args = parser.parse_args()
     count = args.feeds
     # An installed package has its bytecode compiled; an editable checkout under
@@ -263,6 +269,22 @@ def main() -> None:
             warms.append(warm)
             peaks.append(peak)
         cold, warm, peak = statistics.median(colds), statistics.median(warms), max(peaks)
+        pg_colds, sqlite_colds = [], []
+        if args.postgres:
+            pg_config = Path(folder) / "pg" / "newsletter.toml"
+            pg_config.parent.mkdir()
+            pg_config.write_text(
+                config.read_text(encoding="utf-8").replace(
+                    'store = "store.sqlite3"', f'store = "{args.postgres}"'
+                ),
+                encoding="utf-8",
+            )
+            for _ in range(args.rounds):  # alternated, so that the machine's noise is shared
+                _empty_postgres(args.postgres)
+                pg_colds.append(_run_fetch(pg_config)[0])
+                for leftover in Path(folder).glob("store.sqlite3*"):
+                    leftover.unlink()
+                sqlite_colds.append(_run_fetch(config)[0])
         started = time.perf_counter()
         entries = 0 if args.no_baseline else sum(len(feedparser.parse(u).entries) for u in urls)
         baseline = float("nan") if args.no_baseline else time.perf_counter() - started
@@ -290,7 +312,32 @@ def main() -> None:
         + " ".join(f"{t:.2f}" for t in warms)
     )
     print(f"peak memory of the cold fetch (all processes): {peak / 2**20:.0f} MB (target < 300 MB)")
+    if pg_colds:
+        pg, lite = statistics.median(pg_colds), statistics.median(sqlite_colds)
+        print(
+            f"cold      into PostgreSQL: {pg:6.2f} s, into SQLite: {lite:6.2f} s  "
+            f"{pg / lite:4.2f}x SQLite's time (target <= 1.3x); PostgreSQL runs "
+            + " ".join(f"{t:.2f}" for t in pg_colds)
+        )
     server.terminate()
+
+
+def _empty_postgres(url: str) -> None:
+    """Drop the store's tables, so the next fetch is a cold one into a new schema."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for table in (
+            "article_feeds",
+            "articles",
+            "feeds",
+            "sends",
+            "changes",
+            "newsletter_schema",
+        ):
+            conn.execute(
+                psycopg.sql.SQL("DROP TABLE IF EXISTS {}").format(psycopg.sql.Identifier(table))
+            )
 
 
 if __name__ == "__main__":
