@@ -170,3 +170,69 @@ def test_two_programs_migrating_at_once_leave_one_whole_schema(postgres: Postgre
     from newsletter.store.schema import LATEST
 
     assert rows == [(LATEST,)]
+
+
+def test_a_test_copy_sent_from_one_clone_is_not_sent_again_from_the_other(
+    newsroom: Path, postgres: PostgresServer, tmp_path: Path
+) -> None:
+    from tests.mailserver import Inbox, mail_server
+
+    url = postgres.database()
+    _use(newsroom, url)
+    other = tmp_path / "other-clone"
+    shutil.copytree(newsroom, other)
+    assert run("fetch").exit_code == 0
+    inbox = Inbox()
+    with mail_server(inbox) as port:
+        target = f"smtp://127.0.0.1:{port}"
+        args = ["send", "issues/2026-11-27.yaml", "--to", target, "--rcpt", "me@example.org"]
+        # Both clones at the same moment: one copy goes out between them.
+        procs = [
+            subprocess.Popen(
+                [NEWSLETTER, *args], cwd=where, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+            for where in (newsroom, other)
+        ]
+        outputs = [proc.communicate(timeout=120) for proc in procs]
+        again = subprocess.run(
+            [NEWSLETTER, *args], cwd=other, capture_output=True, text=True, timeout=120
+        )
+    assert inbox.recipients == ["me@example.org"], outputs
+    assert sorted(proc.returncode for proc in procs) == [0, 1], outputs
+    assert again.returncode == 1 and "already sent issue" in again.stderr
+
+
+def test_store_copy_moves_a_newsroom_to_the_server_and_back_idempotently(
+    newsroom: Path, postgres: PostgresServer
+) -> None:
+    import json
+
+    assert run("fetch").exit_code == 0
+    sqlite_store = newsroom / "data" / "articles.sqlite3"
+    with open_store(sqlite_store) as store:
+        from datetime import UTC, datetime
+
+        from newsletter.models import SentCopy
+
+        store.record_sent(
+            SentCopy("2026-11-27", 42, "smtp://m:25", "a@example.org", datetime.now(UTC), "d")
+        )
+        articles = store.count()
+    url = postgres.database()
+    there = run("store", "copy", str(sqlite_store), url, "--json")
+    assert there.exit_code == 0, there.output
+    report = json.loads(there.stdout)
+    assert (
+        report["ok"] and {t["table"]: t["rows"] for t in report["tables"]}["articles"] == articles
+    )
+    assert all(t["written"] == t["rows"] for t in report["tables"])
+    again = json.loads(run("store", "copy", str(sqlite_store), url, "--json").stdout)
+    assert again["ok"] and all(t["written"] == 0 for t in again["tables"])
+    back = newsroom / "back.sqlite3"
+    home = run("store", "copy", url, str(back), "--json")
+    assert home.exit_code == 0 and json.loads(home.stdout)["ok"]
+    with open_store(back) as store:
+        assert store.count() == articles
+        assert set(store.sent_copies("2026-11-27", "smtp://m:25")) == {"a@example.org"}
+    refused = run("store", "copy", str(sqlite_store), "postgresql://u:pw@127.0.0.1/x")
+    assert refused.exit_code == 2 and "PGPASSWORD" in refused.output and "pw@" not in refused.output

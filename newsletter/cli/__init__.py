@@ -23,6 +23,7 @@ from newsletter.cli.feeds import articles, fetch
 from newsletter.cli.issues import build, check, draft
 from newsletter.cli.newsroom import init
 from newsletter.cli.preview import preview
+from newsletter.cli.stores import store
 
 __all__ = ["cli", "main"]
 
@@ -48,7 +49,7 @@ def cli(debug: bool) -> None:
     """
 
 
-for command in (fetch, articles, draft, check, preview, build, send, archive, init):
+for command in (fetch, articles, draft, check, preview, build, send, archive, init, store):
     cli.add_command(command)
 
 

@@ -237,6 +237,13 @@ def send_issue(
         unsure=(*result.unsure, *raced_unsure),
     )
     error = outcome.error
+    if error is None and raced and not outcome.delivered:
+        # Another send (another machine, at the same moment) got there first.
+        error = (
+            _unsure(raced_unsure, settings)
+            if raced_unsure and not raced_sent
+            else f"{_already_sent(raced_sent, settings)}; pass --again to send it again"
+        )
     if error is None and outcome.refused:
         (recipient, reply), *others = outcome.refused
         more = f" and {len(others)} more" if others else ""
