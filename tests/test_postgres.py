@@ -14,7 +14,7 @@ import pytest
 
 from newsletter.dburl import parse_database_url
 from newsletter.store import open_store
-from tests.conftest import ROOT, PostgresServer, run
+from tests.conftest import ROOT, FeedServer, PostgresServer, run
 
 NEWSLETTER = str(Path(sys.executable).with_name("newsletter"))
 
@@ -236,3 +236,55 @@ def test_store_copy_moves_a_newsroom_to_the_server_and_back_idempotently(
         assert set(store.sent_copies("2026-11-27", "smtp://m:25")) == {"a@example.org"}
     refused = run("store", "copy", str(sqlite_store), "postgresql://u:pw@127.0.0.1/x")
     assert refused.exit_code == 2 and "PGPASSWORD" in refused.output and "pw@" not in refused.output
+
+
+def test_a_fetch_killed_mid_way_leaves_every_finished_feed_and_lets_go_of_the_lock(
+    tmp_path: Path, postgres: PostgresServer, feed_server: FeedServer
+) -> None:
+    import json
+    import os
+    import signal
+    import time
+
+    from tests.conftest import Route
+    from tests.test_fetch_command import _item, _rss, _settings
+
+    paths = {}
+    for number in range(40):
+        items = [_item(f"Story {number}-{i}", f"/k/{number}/{i}", 20 + i % 7) for i in range(30)]
+        feed_server.routes[f"/k{number}"] = Route(_rss(*items), delay=0.05 * (number % 8))
+        paths[f"k{number}"] = f"/k{number}"
+    _settings(tmp_path, feed_server, paths)
+    url = postgres.database()
+    settings = tmp_path / "newsletter.toml"
+    settings.write_text(
+        settings.read_text(encoding="utf-8").replace(
+            "[newsletter]\n", f'[newsletter]\nstore = "{url}"\n'
+        ),
+        encoding="utf-8",
+    )
+    child = subprocess.Popen([NEWSLETTER, "fetch"], cwd=tmp_path, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with psycopg.connect(url) as conn:
+                row = conn.execute("SELECT count(*) FROM feeds").fetchone()
+                if row and row[0] >= 3:
+                    break
+        except psycopg.Error:
+            pass
+        time.sleep(0.02)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    with psycopg.connect(url) as conn:
+        per_feed = dict(conn.execute("SELECT feed, count(*) FROM articles GROUP BY feed"))
+        stored = [name for (name,) in conn.execute("SELECT name FROM feeds")]
+    assert 0 < len(stored) < 40
+    assert all(count == 30 for count in per_feed.values())  # no feed is half-stored
+    time.sleep(0.5)  # the server notices the closed connection and drops its lock
+    again = subprocess.run(
+        [NEWSLETTER, "fetch", "--json"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["articles"] == 1200
+    assert not list(tmp_path.rglob("*.sqlite3*"))
