@@ -3,10 +3,9 @@
 Takes the store (anything with `get`, `similar` and `has_articles`), the issue's lock file as
 read, and the folder of issues; gives the article a reference names, the lock file's copy
 first so that an old issue rebuilds the same, with what the editor should know of it: an
-error with the
-nearest id or URL when it names none; warnings when the store's copy has changed since the
-last build, and the `rules` on articles (featured in an earlier issue, by their lock files,
-used twice, published outside the week).
+error with the nearest id or URL when it names none; warnings when the store's copy has
+changed since the last build, and the `rules` on articles (featured in an earlier issue, by
+their lock files, used twice, published outside the week).
 """
 
 from __future__ import annotations
