@@ -157,15 +157,20 @@ def test_a_second_fetch_stops_with_a_clear_message(tmp_path: Path) -> None:
         pass
 
 
-def test_a_fetch_killed_mid_way_leaves_a_sound_store(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+def forty_slow_feeds(feed_server: FeedServer) -> dict[str, str]:
+    """Forty feeds of 30 stories, answering after up to 0.35 s: a fetch long enough to kill."""
     paths = {}
     for number in range(40):
         items = [_item(f"Story {number}-{i}", f"/k/{number}/{i}", 20 + i % 7) for i in range(30)]
         feed_server.routes[f"/k{number}"] = Route(_rss(*items), delay=0.05 * (number % 8))
         paths[f"k{number}"] = f"/k{number}"
-    _settings(tmp_path, feed_server, paths)
+    return paths
+
+
+def test_a_fetch_killed_mid_way_leaves_a_sound_store(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    _settings(tmp_path, feed_server, forty_slow_feeds(feed_server))
     child = subprocess.Popen(
         [sys.executable, "-m", "newsletter", "fetch"],
         cwd=tmp_path,

@@ -15,6 +15,7 @@ import pytest
 from newsletter.dburl import parse_database_url
 from newsletter.store import open_store
 from tests.conftest import ROOT, FeedServer, PostgresServer, run
+from tests.test_commands import _one_line_error
 
 NEWSLETTER = str(Path(sys.executable).with_name("newsletter"))
 
@@ -25,13 +26,6 @@ def _use(newsroom: Path, url: str) -> None:
     settings.write_text(
         text.replace('store = "data/articles.sqlite3"', f'store = "{url}"'), encoding="utf-8"
     )
-
-
-def _one_line_error(output: str) -> str:
-    lines = [line for line in output.splitlines() if ": error: " in line]
-    assert len(lines) == 1, output
-    assert "Traceback" not in output and "internal error" not in output
-    return lines[0]
 
 
 def test_two_clones_share_one_store_and_no_sqlite_file_appears(
@@ -246,15 +240,9 @@ def test_a_fetch_killed_mid_way_leaves_every_finished_feed_and_lets_go_of_the_lo
     import signal
     import time
 
-    from tests.conftest import Route
-    from tests.test_fetch_command import _item, _rss, _settings
+    from tests.test_fetch_command import _settings, forty_slow_feeds
 
-    paths = {}
-    for number in range(40):
-        items = [_item(f"Story {number}-{i}", f"/k/{number}/{i}", 20 + i % 7) for i in range(30)]
-        feed_server.routes[f"/k{number}"] = Route(_rss(*items), delay=0.05 * (number % 8))
-        paths[f"k{number}"] = f"/k{number}"
-    _settings(tmp_path, feed_server, paths)
+    _settings(tmp_path, feed_server, forty_slow_feeds(feed_server))
     url = postgres.database()
     settings = tmp_path / "newsletter.toml"
     settings.write_text(

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from newsletter.errors import Problem, ProblemsError
-from newsletter.store import COLUMNS, TABLES, Location, Store, describe, open_store, row_digest
+from newsletter.store import COLUMNS, TABLES, Location, Store, open_store, row_digest
 
 BATCH = 1000
 
@@ -64,7 +64,7 @@ def copy_store(
 ) -> CopyReport:
     """Copy every row of `source` into `destination` and verify; `on_rows(table, n)` is
     called as each batch is written (for a progress bar)."""
-    if describe(source) == describe(destination):
+    if str(source) == str(destination):
         raise ProblemsError(
             [Problem("the source and the destination are the same store", hint="name two")]
         )
@@ -87,7 +87,7 @@ def copy_store(
             rows, theirs = table_digest(src, table)
             dst_rows, ours = table_digest(dst, table)
             tables.append(TableCopy(table, rows, written, rows == dst_rows and theirs == ours))
-    return CopyReport(describe(source), describe(destination), tuple(tables))
+    return CopyReport(str(source), str(destination), tuple(tables))
 
 
 def total_rows(source: Location) -> int:

@@ -28,7 +28,13 @@ from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 from newsletter.dburl import DatabaseUrl
 from newsletter.errors import Problem, ProblemsError
 from newsletter.models import Article, FeedState, SentCopy, Validators
-from newsletter.records import article_from_row, article_to_row, content_hash, utc_stamp
+from newsletter.records import (
+    ROW_COLUMNS,
+    article_from_row,
+    article_to_row,
+    content_hash,
+    utc_stamp,
+)
 from newsletter.urls import article_id
 
 Location = Path | DatabaseUrl
@@ -57,26 +63,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "last_problem",
         "moved_to",
     ),
-    "articles": (
-        "id",
-        "url",
-        "title",
-        "feed",
-        "published",
-        "date_is_guess",
-        "summary_html",
-        "summary_text",
-        "author",
-        "image_url",
-        "image_alt",
-        "image_width",
-        "image_height",
-        "lang",
-        "categories",
-        "content_hash",
-        "first_seen",
-        "updated",
-    ),
+    "articles": (*ROW_COLUMNS, "content_hash", "first_seen", "updated"),
     "article_feeds": ("article_id", "feed"),
     "sends": ("issue", "target", "recipient", "sent_at", "number", "digest", "state", "owner"),
 }
@@ -637,8 +624,3 @@ def open_store(location: Location, *, create: bool = True) -> Store:
     from newsletter.store.sqlite import SqliteStore
 
     return SqliteStore(location, create=create)
-
-
-def describe(location: Location) -> str:
-    """The store for messages and `--json`: a file's path, or a server's URL."""
-    return str(location)

@@ -144,7 +144,9 @@ class PostgresStore(Store):
         self._conn.close()
 
     def _lost(self) -> bool:
-        return self._conn.closed or self._conn.broken
+        # Also asked while connecting, before there is a connection to have lost.
+        conn = getattr(self, "_conn", None)
+        return conn is not None and (conn.closed or conn.broken)
 
     def retrying(self, write: Callable[[], T]) -> T:
         """Run the write; if the connection was lost, connect again and run it once more."""
@@ -308,7 +310,7 @@ class PostgresStore(Store):
                 "DELETE on the store's tables (or run the first command as the owner)",
             )
         if state is None and isinstance(exc, psycopg.OperationalError):
-            if self._conn_lost_midway():
+            if self._lost():
                 return self._lost_problem(exc)
             return self._at(
                 f"cannot reach the store's server {where} ({reason}); tried for {self.wait:g} s",
@@ -316,10 +318,6 @@ class PostgresStore(Store):
                 f"tells; {WAIT_VARIABLE} sets how long to keep trying",
             )
         return self._at(f"the store's server {where} refused: {reason}", "")
-
-    def _conn_lost_midway(self) -> bool:
-        conn = getattr(self, "_conn", None)
-        return conn is not None and (conn.closed or conn.broken)
 
     # --- the schema ----------------------------------------------------------------------
 
