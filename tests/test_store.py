@@ -144,3 +144,20 @@ def test_the_hint_finds_a_misspelt_address_among_a_few_neighbours(
         assert "https://e.org/story-150" in {a.url for a in near}
         assert len(near) <= 75
         assert store.has_articles()
+
+
+def test_a_search_for_wildcards_and_quotes_matches_them_as_text(
+    store_at: Callable[[], Location],
+) -> None:
+    with open_store(store_at()) as store:
+        _save(
+            store,
+            "a",
+            _article("https://e.org/1", "Turnout 100%_ in O'Neill's \\ ward"),
+            _article("https://e.org/2", "Turnout 1000 in the ward"),
+        )
+        start, end = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
+        for text in ("100%_", "O'Neill's \\", "'; DROP TABLE articles; --"):
+            found = [a.url for a in store.articles_between(start, end, search=text)]
+            assert found == (["https://e.org/1"] if "DROP" not in text else [])
+        assert store.count() == 2
