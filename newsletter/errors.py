@@ -70,10 +70,13 @@ class NewsletterError(Exception):
 
 
 class ProblemsError(NewsletterError):
-    """Bad input: one or more problems, all found in the same run."""
+    """Bad input: one or more problems, all found in the same run. `wrote_nothing` is False
+    when part of the work was kept before the problem stopped the rest (a fetch that stored
+    some feeds), so the report does not claim otherwise."""
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[Problem], *, wrote_nothing: bool = True) -> None:
         self.problems = tuple(sorted(problems, key=Problem.sort_key))
+        self.wrote_nothing = wrote_nothing
         super().__init__(f"{len(self.problems)} problem(s)")
 
 

@@ -299,10 +299,15 @@ def browser() -> Iterator[Browser]:
 
 @dataclass
 class PostgresServer:
-    """A PostgreSQL cluster on 127.0.0.1 started for this run; `database()` makes a new one."""
+    """A PostgreSQL cluster on 127.0.0.1 started for this run; `database()` makes a new one,
+    `stop()` and `start()` take the server away and bring it back (for the faults' tests)."""
 
     port: int
     user: str
+    pg_ctl: str
+    data: Path
+    options: str
+    run_as: dict[str, Any] = field(default_factory=dict)
     made: int = 0
 
     def url(self, database: str = "postgres") -> str:
@@ -318,6 +323,45 @@ class PostgresServer:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    def emptied(self, url: str) -> str:
+        """The database at `url` with every store table emptied (the schema kept): a fresh
+        store for each example of a property test, without a new database each time."""
+        import psycopg
+
+        from newsletter.store import TABLES
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            have = {
+                row[0]
+                for row in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                )
+            }
+            tables = [name for name in (*TABLES, "changes") if name in have]
+            if tables:
+                conn.execute("TRUNCATE " + ", ".join(f'"{name}"' for name in tables))
+        return url
+
+    def start(self) -> None:
+        """Start the server and wait until it takes connections."""
+        log = str(self.data.parent / "log")
+        subprocess.run(
+            [self.pg_ctl, "-D", str(self.data), "-o", self.options, "-l", log, "-w", "start"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+            **self.run_as,
+        )
+
+    def stop(self) -> None:
+        """Stop the server at once, as a crash or a pulled cable would."""
+        subprocess.run(
+            [self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"],
+            capture_output=True,
+            timeout=60,
+            **self.run_as,
+        )
+
 
 def _postgres_bin(name: str) -> str | None:
     found = shutil.which(name)
@@ -327,11 +371,11 @@ def _postgres_bin(name: str) -> str | None:
     return str(candidates[-1]) if candidates else None
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
+@contextmanager
+def started_postgres() -> Iterator[PostgresServer]:
     """Start PostgreSQL (Debian's, which `make test` installs) as an unprivileged user on a
     free port of 127.0.0.1, with trust for that address only; skip, saying why, if it cannot
-    be started here."""
+    be started here. Stopped and removed on the way out."""
     initdb, pg_ctl = _postgres_bin("initdb"), _postgres_bin("pg_ctl")
     if not initdb or not pg_ctl:
         pytest.skip("PostgreSQL is not installed (make test installs Debian's postgresql)")
@@ -354,6 +398,8 @@ def postgres() -> Iterator[PostgresServer]:
     with socket_port() as port:
         pass
     user = "newsroom"
+    options = f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off -c full_page_writes=off"
+    server = PostgresServer(port, user, pg_ctl, data, options, run_as)
     try:
         subprocess.run(
             [initdb, "-D", str(data), "-U", user, "-A", "trust", "--no-sync", "-E", "UTF8"],
@@ -361,24 +407,23 @@ def postgres() -> Iterator[PostgresServer]:
             capture_output=True,
             **run_as,
         )
-        options = f"-h 127.0.0.1 -p {port} -k {folder} -c fsync=off -c full_page_writes=off"
-        subprocess.run(
-            [pg_ctl, "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start"],
-            check=True,
-            capture_output=True,
-            timeout=60,
-            **run_as,
-        )
+        server.start()
     except (OSError, subprocess.SubprocessError) as exc:
         detail = getattr(exc, "stderr", b"") or b""
+        shutil.rmtree(folder, ignore_errors=True)
         pytest.skip(f"PostgreSQL could not be started here: {exc} {detail.decode()[-300:]}")
     try:
-        yield PostgresServer(port, user)
+        yield server
     finally:
-        subprocess.run(
-            [pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True, **run_as
-        )
+        server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL server for the whole run (see `started_postgres`)."""
+    with started_postgres() as server:
+        yield server
 
 
 @contextmanager
@@ -395,9 +440,41 @@ def socket_port() -> Iterator[int]:
 def store_at(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Any]:
     """Where a new store goes, in each backend in turn: a SQLite file, or a fresh database
     on the throwaway server; call it for the location (for `open_store`)."""
+    return lambda: backend_store(request, tmp_path)
+
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+def backend_store(request: pytest.FixtureRequest, folder: Path) -> Any:
+    """A new store location in the backend `request.param` names: a SQLite file in `folder`,
+    or a fresh database on the throwaway server (for fixtures of any scope)."""
     from newsletter.dburl import parse_database_url
 
     if request.param == "sqlite":
-        return lambda: tmp_path / f"s{len(list(tmp_path.glob('s*.sqlite3')))}.sqlite3"
+        return folder / f"s{len(list(folder.glob('s*.sqlite3')))}.sqlite3"
     server: PostgresServer = request.getfixturevalue("postgres")
-    return lambda: parse_database_url(server.database())
+    return parse_database_url(server.database())
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_store_at(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Any]:
+    """For property tests: call it for the location of an empty store, in each backend in
+    turn; each call empties it again (a new SQLite file, or the same database truncated), so
+    one fixture serves every example without leaking state between them."""
+    from newsletter.dburl import parse_database_url
+
+    if request.param == "sqlite":
+        return lambda: backend_store(request, tmp_path)
+    server: PostgresServer = request.getfixturevalue("postgres")
+    url = server.database()
+    return lambda: parse_database_url(server.emptied(url))
+
+
+@pytest.fixture(params=BACKENDS)
+def store_setting(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The `store = …` line of a newsroom's `[newsletter]` table, in each backend in turn:
+    nothing (the default SQLite file), or a fresh database on the throwaway server."""
+    if request.param == "sqlite":
+        return ""
+    return f'store = "{backend_store(request, tmp_path).url}"\n'

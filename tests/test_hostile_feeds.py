@@ -20,6 +20,7 @@ import sys
 import textwrap
 import time
 import zlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from newsletter.config import FeedSource
 from newsletter.entries import parse_feed
 from newsletter.feeds import FeedResult, FetchOptions, fetch_feeds
 from newsletter.models import FetchLimits, Span, Validators
-from newsletter.store import open_store
+from newsletter.store import Location, open_store
 from newsletter.store.schema import LATEST
 from tests.conftest import FeedServer, Route, run
 
@@ -63,13 +64,16 @@ def _fetch(*sources: FeedSource, options: FetchOptions = FAST) -> dict[str, Feed
     return {result.source.name: result for result in results}
 
 
-def _settings(folder: Path, server: FeedServer, paths: dict[str, str], fetch: str = "") -> None:
+def _settings(
+    folder: Path, server: FeedServer, paths: dict[str, str], fetch: str = "", store: str = ""
+) -> None:
     feeds = "".join(
         f'[[feeds]]\nname = "{name}"\nurl = "{server.url(path)}"\n' for name, path in paths.items()
     )
     (folder / "newsletter.toml").write_text(
         '[newsletter]\nname = "Test Briefing"\nfrom = "Test <t@example.org>"\n'
-        'timezone = "Asia/Kabul"\n\n[authors.ed]\nname = "Ed"\n\n'
+        'timezone = "Asia/Kabul"\n'
+        f'{store}\n[authors.ed]\nname = "Ed"\n\n'
         f"{feeds}\n[fetch]\n{fetch}\n",
         encoding="utf-8",
     )
@@ -105,7 +109,9 @@ HEALTHY = _rss(_item("Healthy Story", "/healthy/1"))
         "9999-12-31T23:59:59-12:00",
     ],
 )
-def test_an_implausible_date_counts_as_undated_and_reads_back(tmp_path: Path, date: str) -> None:
+def test_an_implausible_date_counts_as_undated_and_reads_back(
+    store_at: Callable[[], Location], date: str
+) -> None:
     parsed = parse_feed(
         _rss(_item("Odd Date", "/d/1", date), _item("Good Date", "/d/2")),
         feed_name="f",
@@ -117,7 +123,8 @@ def test_an_implausible_date_counts_as_undated_and_reads_back(tmp_path: Path, da
     assert not good.date_is_guess
     if "9999" not in date:  # feedparser itself gives up on that one: plainly undated
         assert any("treated as undated" in note for note in parsed.notes), parsed.notes
-    with open_store(tmp_path / "s.sqlite3") as store:
+    location = store_at()
+    with open_store(location) as store:
         store.save_feed(
             name="f",
             url="u",
@@ -127,7 +134,7 @@ def test_an_implausible_date_counts_as_undated_and_reads_back(tmp_path: Path, da
             problem=None,
         )
         assert {a.id for a in store.all_articles()} == {odd.id, good.id}
-    with open_store(tmp_path / "s.sqlite3") as store:  # and the next run opens it
+    with open_store(location) as store:  # and the next run opens it
         assert store.get(odd.id) is not None
 
 
@@ -481,12 +488,12 @@ def test_a_one_pixel_media_thumbnail_is_not_an_image_but_a_real_photo_is() -> No
 
 
 def test_a_story_in_two_feeds_keeps_the_first_listed_feeds_version_whoever_answers_first(
-    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch, store_setting: str
 ) -> None:
     monkeypatch.chdir(tmp_path)
     first = _rss(_item("The Wire Version", "/s/1", description="first"))
     second = _rss(_item("A Different Title", "/s/1?utm_source=x", description="second"))
-    _settings(tmp_path, feed_server, {"wire": "/wire", "mirror": "/mirror"})
+    _settings(tmp_path, feed_server, {"wire": "/wire", "mirror": "/mirror"}, store=store_setting)
     titles = []
     for wire_delay, mirror_delay in ((0.3, 0.0), (0.0, 0.3), (0.3, 0.0)):
         feed_server.routes["/wire"] = Route(first, delay=wire_delay)
@@ -529,7 +536,7 @@ def test_feed_text_is_printed_as_data_never_as_markup_or_escapes(
 
 @pytest.mark.slow
 def test_a_fetch_mixing_every_hostile_case_with_healthy_feeds_finishes_and_the_week_goes_on(
-    tmp_path: Path, feed_server: FeedServer
+    tmp_path: Path, feed_server: FeedServer, store_setting: str
 ) -> None:
     healthy = {
         f"healthy{n}": _rss(
@@ -569,7 +576,9 @@ def test_a_fetch_mixing_every_hostile_case_with_healthy_feeds_finishes_and_the_w
     for name, route in hostile.items():
         feed_server.routes[f"/{name}"] = route
         paths[name] = f"/{name}"
-    _settings(tmp_path, feed_server, paths, fetch="deadline = 3\nread_timeout = 2\n")
+    _settings(
+        tmp_path, feed_server, paths, fetch="deadline = 3\nread_timeout = 2\n", store=store_setting
+    )
     # The fetch in a child process that writes down its peak memory, its workers' included.
     measured = textwrap.dedent(
         """
@@ -702,7 +711,9 @@ def test_one_entry_with_a_padded_or_nul_laden_reference_costs_only_itself() -> N
         assert [a.title for a in parsed.articles][::2] == ["One", "Three"], odd
 
 
-def test_two_addresses_with_one_short_id_never_swap_a_story(tmp_path: Path) -> None:
+def test_two_addresses_with_one_short_id_never_swap_a_story(
+    store_at: Callable[[], Location],
+) -> None:
     # A real collision of the 40-bit ids (found by a search of three million addresses).
     first, second = "http://127.0.0.1:8765/story/1308892", "http://127.0.0.1:8765/story/1483963"
     hostile = parse_feed(
@@ -716,7 +727,7 @@ def test_two_addresses_with_one_short_id_never_swap_a_story(tmp_path: Path) -> N
         location="https://example.org/feed",
     ).articles
     assert hostile[0].id == legit[0].id
-    with open_store(tmp_path / "s.sqlite3") as store:
+    with open_store(store_at()) as store:
         for name, articles in (("hostile", hostile), ("legit", legit)):
             counts = store.save_feed(
                 name=name,

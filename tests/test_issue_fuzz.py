@@ -8,9 +8,11 @@ another exception.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,8 +21,8 @@ from newsletter.entries import parse_feed
 from newsletter.errors import ProblemsError, format_problems
 from newsletter.issue import read_issue
 from newsletter.models import Validators
-from newsletter.store import Store, open_store
-from tests.conftest import ROOT
+from newsletter.store import Location, Store, open_store
+from tests.conftest import BACKENDS, ROOT, backend_store
 
 SAMPLE = (ROOT / "issues" / "2026-11-27.yaml").read_text(encoding="utf-8")
 LINES = SAMPLE.splitlines()
@@ -59,9 +61,9 @@ GARBAGE = st.sampled_from(
 )
 
 
-def _filled_store(folder: Path) -> Store:
-    """A real SQLite store holding the sample feeds, parsed for real."""
-    store = open_store(folder / "articles.sqlite3")
+def _filled_store(location: Location) -> Store:
+    """A real store holding the sample feeds, parsed for real."""
+    store = open_store(location)
     now = datetime(2026, 11, 28, tzinfo=UTC)
     for name in ("news.xml", "analysis.atom", "dari.xml"):
         path = ROOT / "feeds" / name
@@ -79,7 +81,13 @@ def _filled_store(folder: Path) -> Store:
 
 SETTINGS = load_settings(ROOT / "newsletter.toml")
 FOLDER = Path(tempfile.mkdtemp(prefix="newsletter-fuzz-"))
-STORE = _filled_store(FOLDER)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    """The sample week in each backend in turn (only read by the examples)."""
+    with _filled_store(backend_store(request, FOLDER)) as filled:
+        yield filled
 
 
 @st.composite
@@ -108,11 +116,11 @@ def mutated(draw: st.DrawFn) -> str:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
-def test_mutations_are_reported_never_raised(text: str) -> None:
+def test_mutations_are_reported_never_raised(store: Store, text: str) -> None:
     path = FOLDER / "2026-11-27.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     try:
-        read_issue(path, SETTINGS, STORE)
+        read_issue(path, SETTINGS, store)
     except ProblemsError as exc:
         assert exc.problems
         assert format_problems(exc.problems).endswith("nothing was written.\n")

@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,8 +20,8 @@ from newsletter._yaml import YMap, YNode, YScalar, YSeq
 from newsletter.config import load_settings
 from newsletter.errors import ProblemsError, format_problems
 from newsletter.issue import read_issue
-from newsletter.store import open_store
-from tests.conftest import ROOT
+from newsletter.store import Store, open_store
+from tests.conftest import BACKENDS, ROOT, backend_store
 
 JSON = st.recursive(
     st.none()
@@ -105,7 +107,13 @@ GARBAGE = st.sampled_from(
 SETTINGS = load_settings(ROOT / "newsletter.toml")
 FOLDER = Path(tempfile.mkdtemp(prefix="newsletter-lock-fuzz-"))
 shutil.copy(ROOT / "issues" / "2026-11-27.yaml", FOLDER / "2026-11-27.yaml")
-STORE = open_store(FOLDER / "empty.sqlite3")  # the lock file is all there is
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    """An empty store in each backend in turn: the lock file is all there is."""
+    with open_store(backend_store(request, FOLDER)) as empty:
+        yield empty
 
 
 @st.composite
@@ -133,10 +141,10 @@ def mutated(draw: st.DrawFn) -> str:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
-def test_hand_edits_are_reported_never_raised(text: str) -> None:
+def test_hand_edits_are_reported_never_raised(store: Store, text: str) -> None:
     (FOLDER / "2026-11-27.lock.json").write_text(text, encoding="utf-8", errors="surrogatepass")
     try:
-        checked = read_issue(FOLDER / "2026-11-27.yaml", SETTINGS, STORE)
+        checked = read_issue(FOLDER / "2026-11-27.yaml", SETTINGS, store)
     except ProblemsError as exc:
         assert exc.problems
         assert format_problems(exc.problems).endswith("nothing was written.\n")

@@ -4,9 +4,13 @@ can refuse, each one line at the `store =` setting without a password in it."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -14,7 +18,7 @@ import pytest
 
 from newsletter.dburl import parse_database_url
 from newsletter.store import open_store
-from tests.conftest import ROOT, FeedServer, PostgresServer, run
+from tests.conftest import ROOT, FeedServer, PostgresServer, run, started_postgres
 from tests.test_commands import _one_line_error
 
 NEWSLETTER = str(Path(sys.executable).with_name("newsletter"))
@@ -232,41 +236,52 @@ def test_store_copy_moves_a_newsroom_to_the_server_and_back_idempotently(
     assert refused.exit_code == 2 and "PGPASSWORD" in refused.output and "pw@" not in refused.output
 
 
-def test_a_fetch_killed_mid_way_leaves_every_finished_feed_and_lets_go_of_the_lock(
-    tmp_path: Path, postgres: PostgresServer, feed_server: FeedServer
-) -> None:
-    import json
-    import os
-    import signal
-    import time
-
+def _slow_newsroom(folder: Path, feed_server: FeedServer, url: str) -> None:
+    """A newsroom of forty slow feeds (a fetch of a few seconds) whose store is at `url`."""
     from tests.test_fetch_command import _settings, forty_slow_feeds
 
-    _settings(tmp_path, feed_server, forty_slow_feeds(feed_server))
-    url = postgres.database()
-    settings = tmp_path / "newsletter.toml"
+    _settings(folder, feed_server, forty_slow_feeds(feed_server))
+    settings = folder / "newsletter.toml"
     settings.write_text(
         settings.read_text(encoding="utf-8").replace(
             "[newsletter]\n", f'[newsletter]\nstore = "{url}"\n'
         ),
         encoding="utf-8",
     )
-    child = subprocess.Popen([NEWSLETTER, "fetch"], cwd=tmp_path, stderr=subprocess.DEVNULL)
+
+
+def _when_feeds_stored(url: str, at_least: int) -> None:
+    """Wait (up to 20 s) until the fetch writing to `url` has stored `at_least` feeds."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
             with psycopg.connect(url) as conn:
                 row = conn.execute("SELECT count(*) FROM feeds").fetchone()
-                if row and row[0] >= 3:
-                    break
+                if row and row[0] >= at_least:
+                    return
         except psycopg.Error:
             pass
         time.sleep(0.02)
+    raise AssertionError(f"the fetch did not store {at_least} feeds in 20 s")
+
+
+def _per_feed(url: str) -> tuple[list[str], dict[str, int]]:
+    with psycopg.connect(url) as conn:
+        stored = [name for (name,) in conn.execute("SELECT name FROM feeds")]
+        per_feed = dict(conn.execute("SELECT feed, count(*) FROM articles GROUP BY feed"))
+    return stored, per_feed
+
+
+def test_a_fetch_killed_mid_way_leaves_every_finished_feed_and_lets_go_of_the_lock(
+    tmp_path: Path, postgres: PostgresServer, feed_server: FeedServer
+) -> None:
+    url = postgres.database()
+    _slow_newsroom(tmp_path, feed_server, url)
+    child = subprocess.Popen([NEWSLETTER, "fetch"], cwd=tmp_path, stderr=subprocess.DEVNULL)
+    _when_feeds_stored(url, 3)
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
-    with psycopg.connect(url) as conn:
-        per_feed = dict(conn.execute("SELECT feed, count(*) FROM articles GROUP BY feed"))
-        stored = [name for (name,) in conn.execute("SELECT name FROM feeds")]
+    stored, per_feed = _per_feed(url)
     assert 0 < len(stored) < 40
     assert all(count == 30 for count in per_feed.values())  # no feed is half-stored
     time.sleep(0.5)  # the server notices the closed connection and drops its lock
@@ -276,3 +291,87 @@ def test_a_fetch_killed_mid_way_leaves_every_finished_feed_and_lets_go_of_the_lo
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["articles"] == 1200
     assert not list(tmp_path.rglob("*.sqlite3*"))
+
+
+def test_a_read_only_server_is_one_located_line_and_loses_nothing(
+    newsroom: Path, postgres: PostgresServer
+) -> None:
+    url = postgres.database()
+    _use(newsroom, url)
+    assert run("fetch").exit_code == 0
+    listed = run("articles", "--week", "2026-11-27", "--json").output
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(postgres.url(), autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+    refused = run("fetch", "--json")
+    assert refused.exit_code == 1 and not refused.stdout
+    line = _one_line_error(refused.output)
+    assert "newsletter.toml:9:1: error:" in line and "is read-only" in line
+    assert "0 of 3 feeds were stored before" in line
+    assert "point `store =` at the primary server" in refused.output
+    assert "nothing was written" in refused.output
+    # What was stored is all there, and everything that only reads goes on working.
+    assert run("articles", "--week", "2026-11-27", "--json").output == listed
+    assert run("build", "issues/2026-11-27.yaml").exit_code == 0
+
+
+def test_a_connection_cut_mid_fetch_is_opened_again_and_the_fetch_finishes(
+    tmp_path: Path, postgres: PostgresServer, feed_server: FeedServer
+) -> None:
+    url = postgres.database()
+    _slow_newsroom(tmp_path, feed_server, url)
+    child = subprocess.Popen(
+        [NEWSLETTER, "fetch", "--json"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _when_feeds_stored(url, 3)
+    with psycopg.connect(postgres.url(), autocommit=True) as conn:
+        cut = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND application_name LIKE 'newsletter on %%'",
+            (url.rsplit("/", 1)[1],),
+        ).fetchall()
+    assert cut == [(True,)]
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert json.loads(out)["articles"] == 1200
+    stored, per_feed = _per_feed(url)
+    assert len(stored) == 40 and set(per_feed.values()) == {30}
+
+
+def test_a_server_gone_mid_fetch_is_waited_for_then_one_line_and_the_finished_feeds_stay(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    with started_postgres() as server:  # its own server, to take away from under the fetch
+        url = server.database()
+        _slow_newsroom(tmp_path, feed_server, url)
+        child = subprocess.Popen(
+            [NEWSLETTER, "fetch", "--json"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "NEWSLETTER_STORE_WAIT": "1"},
+        )
+        _when_feeds_stored(url, 3)
+        server.stop()
+        started = time.monotonic()
+        out, err = child.communicate(timeout=60)
+        assert time.monotonic() - started < 15  # a bounded wait, then it gives up
+        assert child.returncode == 1 and not out
+        line = _one_line_error(err)
+        assert "newsletter.toml:" in line and "was lost" in line and "within 1 s" in line
+        assert "feeds were stored before, the others were not" in line
+        assert "Traceback" not in err and "nothing was written" not in err
+        server.start()
+        stored, per_feed = _per_feed(url)
+        assert 3 <= len(stored) < 40
+        assert all(count == 30 for count in per_feed.values())  # no feed is half-stored
+        again = subprocess.run(
+            [NEWSLETTER, "fetch", "--json"], cwd=tmp_path, capture_output=True, text=True
+        )
+        assert again.returncode == 0, again.stderr
+        assert json.loads(again.stdout)["articles"] == 1200

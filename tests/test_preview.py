@@ -25,7 +25,7 @@ from newsletter.preview.app import Hub, allowed_hosts, create_app
 from newsletter.preview.server import bind
 from newsletter.preview.workspace import Workspace
 from newsletter.render.theme import default_theme
-from tests.conftest import preview_process, run
+from tests.conftest import BACKENDS, PostgresServer, preview_process, run
 
 ISSUE = Path("issues/2026-11-27.yaml")
 DARI = Path("issues/2026-11-27-fa.yaml")
@@ -456,7 +456,19 @@ def test_a_taken_port_is_said_and_the_next_one_used(newsroom: Path) -> None:
         taken.close()
 
 
-def test_a_fetch_that_changes_the_store_refreshes_the_stories(newsroom: Path) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_fetch_that_changes_the_store_refreshes_the_stories(
+    newsroom: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    if backend == "postgres":  # no file to watch: the preview asks the server what changed
+        server: PostgresServer = request.getfixturevalue("postgres")
+        settings = newsroom / "newsletter.toml"
+        settings.write_text(
+            settings.read_text(encoding="utf-8").replace(
+                'store = "data/articles.sqlite3"', f'store = "{server.database()}"'
+            ),
+            encoding="utf-8",
+        )
     with preview_process(newsroom, str(ISSUE), "--port", "0") as preview:
         assert preview.state()["candidates"] == []
         fetched = subprocess.run(
@@ -469,6 +481,7 @@ def test_a_fetch_that_changes_the_store_refreshes_the_stories(newsroom: Path) ->
         state = preview.wait_for(lambda s: len(s["candidates"]) > 0)
         assert any(c["used"] == "this issue" for c in state["candidates"])
         preview.stop()
+    assert (backend == "sqlite") == (newsroom / "data" / "articles.sqlite3").exists()
 
 
 def test_a_missing_issue_file_is_a_usage_error(newsroom: Path) -> None:

@@ -36,7 +36,9 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ProblemsError as exc:
-            click.echo(format_problems(exc.problems), err=True, nl=False)
+            click.echo(
+                format_problems(exc.problems, wrote_nothing=exc.wrote_nothing), err=True, nl=False
+            )
             sys.exit(1)
         except NewsletterError as exc:
             click.echo(f"error: {exc}", err=True)

@@ -114,7 +114,8 @@ def fetch_all(
                         message=f"{problem.message}: {kept} of {len(settings.feeds)} feeds "
                         "were stored before, the others were not",
                     )
-                ]
+                ],
+                wrote_nothing=not kept,
             )
         states = store.feed_states()
         total = store.count()
