@@ -1,13 +1,14 @@
 # Two commands do all set-up on a fresh machine:
 #   make demo   install, fetch the bundled sample feeds, build the sample issue
-#   make test   install (with test tools, Debian's chromium and postgresql), then ruff, mypy --strict
+#   make test   install (with test tools, Debian's chromium, postgresql, spamassassin and a Java
+#               runtime, and the npm tools in package-lock.json), then ruff, mypy --strict
 #               and pytest
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 ISSUE ?= issues/2026-11-27.yaml
 
-.PHONY: demo test install browser postgres corpus lint typecheck pytest clean
+.PHONY: demo test install browser postgres spamassassin tools corpus lint typecheck pytest clean
 
 $(BIN)/newsletter: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +46,25 @@ postgres:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; }
 
+# The spam score (`check --deliverability`) and its tests run Debian's SpamAssassin offline.
+spamassassin:
+	@command -v spamassassin >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq spamassassin; }
+
+# The accessibility and HTML tests: axe-core (run in chromium) and the Nu HTML Checker (a
+# Java program), pinned in package-lock.json; no install script runs (vnu's would download a
+# Java of its own: Debian's is used instead).
+tools: node_modules/.package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v java >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq default-jre-headless; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 # feedparser's own test corpus (about 2,200 feeds nobody here wrote), from its source
 # distribution, for the robustness test in tests/test_corpus.py.
 CORPUS := .cache/feedparser-6.0.12/tests
@@ -54,10 +74,10 @@ $(CORPUS): | install
 	$(BIN)/python -m pip download --quiet --no-deps --no-binary :all: feedparser==6.0.12 -d .cache
 	tar -xzf .cache/feedparser-6.0.12.tar.gz -C .cache feedparser-6.0.12/tests
 
-pytest: install browser postgres corpus
+pytest: install browser postgres spamassassin tools corpus
 	$(BIN)/pytest
 
 test: lint typecheck pytest
 
 clean:
-	rm -rf build data site .pytest_cache .mypy_cache .ruff_cache
+	rm -rf build data site node_modules .pytest_cache .mypy_cache .ruff_cache

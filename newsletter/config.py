@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from newsletter._toml import KeySpans, load_toml, locate_keys
 from newsletter.dburl import BadDatabaseUrl, DatabaseUrl, is_database_url, parse_database_url
 from newsletter.errors import Problem, ProblemsError, Span
-from newsletter.models import Author, Campaign, Edition, FeedSource, FetchLimits
+from newsletter.models import Author, Campaign, Edition, FeedSource, FetchLimits, LinkLimits
 from newsletter.options import Entry, Invalid, Option, Section, did_you_mean, walk
 from newsletter.suggest import did_you_mean as suggest
 
@@ -60,6 +60,7 @@ class Settings:
     editions: dict[str, Edition] = field(default_factory=dict)
     feeds: tuple[FeedSource, ...] = ()
     fetch: FetchLimits = field(default_factory=FetchLimits)
+    links: LinkLimits = field(default_factory=LinkLimits)
     # The email links newsletter.toml leaves out, so their placeholder default is used:
     # `check` warns about each before the email goes out with an example address in it.
     unset_links: tuple[str, ...] = ()
@@ -235,6 +236,7 @@ def own_domains(*urls: str) -> tuple[str, ...]:
 
 
 _LIMITS = FetchLimits()
+_LINKS = LinkLimits()
 _FULL_URL = "write the full address, starting with https://"
 
 SECTIONS = (
@@ -378,6 +380,20 @@ SECTIONS = (
             Option("connect_timeout", "seconds", default=_LIMITS.connect_timeout, top=300),
             Option("read_timeout", "seconds", default=_LIMITS.read_timeout, top=300),
             Option("deadline", "seconds", default=_LIMITS.deadline, top=3600),
+        ),
+    ),
+    Section(
+        "links",
+        options=(
+            Option(
+                "cache_hours",
+                "seconds",
+                default=_LINKS.cache_hours,
+                top=24 * 366,
+                what="a number of hours",
+                hint="how long a link check's answer is trusted, e.g. cache_hours = 24",
+            ),
+            Option("timeout", "seconds", default=_LINKS.timeout, top=300),
         ),
     ),
     # Optional: without the table, no link is tagged.
@@ -534,5 +550,9 @@ def _settings(path: Path, checked: Mapping[str, tuple[Entry, ...]], spans: KeySp
             connect_timeout=limits.get("connect_timeout", float),
             read_timeout=limits.get("read_timeout", float),
             deadline=limits.get("deadline", float),
+        ),
+        links=LinkLimits(
+            cache_hours=checked["links"][0].get("cache_hours", float),
+            timeout=checked["links"][0].get("timeout", float),
         ),
     )

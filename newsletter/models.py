@@ -137,6 +137,15 @@ class FetchLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkLimits:
+    """How the link check treats the email's links (`[links]` in the settings): how long a
+    result is trusted before the address is tried again, and one link's whole time."""
+
+    cache_hours: float = 24.0
+    timeout: float = 15.0  # seconds, redirects included
+
+
+@dataclass(frozen=True, slots=True)
 class Campaign:
     """The campaign tags added to the newsroom's own links in an email (`[campaign]` in the
     settings): the three utm_ values, which may hold {number}, {date} and {lang}, and the
@@ -313,3 +322,20 @@ class WebPage:
     content: str
     dir: str  # the text direction of the issue's language, `ltr` or `rtl`
     edition: str  # the name of the issue's language edition, e.g. "In English"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCheck:
+    """What trying one address of an email found: its `verdict` (`ok`; `moved`, a permanent
+    redirect to `final_url`; `doubtful`, a server that would not say; `broken`; `refused`, not
+    tried, as it points into a private network; `skipped`, not an address to try), the last
+    HTTP status, where redirects ended, plain words on what happened, and when it was tried
+    (aware, UTC). `cached`: the answer is a recent run's, from the store."""
+
+    url: str
+    verdict: str
+    status: int | None
+    final_url: str | None
+    detail: str
+    checked_at: datetime
+    cached: bool = False

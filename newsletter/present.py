@@ -8,12 +8,14 @@ is drawn: a `--json` run by a script, or `check` in an editor's save loop, never
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsletter.commands.articles import ArticlesResult
 from newsletter.config import Settings
 from newsletter.records import article_to_record
+from newsletter.spamscore import SPAM_AT, advice
 from newsletter.untrusted import terminal_text
 from newsletter.week import local_time
 
@@ -23,6 +25,9 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from newsletter.commands.fetch import FeedReport, FetchReport
+    from newsletter.commands.links import IssueLinks
+    from newsletter.commands.spam import IssueSpam
+    from newsletter.linkcheck.found import Site
 
 
 def console(stderr: bool = False) -> Console:
@@ -181,3 +186,129 @@ def progress_bar(label: str, total: int, *, enabled: bool) -> Iterator[Callable[
     with progress:
         task = progress.add_task("", total=total)
         yield lambda name: progress.update(task, advance=1, description=escape(terminal_text(name)))
+
+
+_VERDICT_STYLES = {
+    "ok": "green",
+    "moved": "yellow",
+    "doubtful": "yellow",
+    "broken": "bold red",
+    "refused": "red",
+    "skipped": "dim",
+}
+
+
+def site_text(site: Site, root: Path) -> str:
+    """Where a link was written, short: `issues/x.yaml:12:5`, or what wrote it."""
+    if site.span is None:
+        return site.what
+    path = site.span.path
+    with contextlib.suppress(ValueError):
+        path = path.relative_to(root)
+    return f"{path}:{site.span.line}:{site.span.column}"
+
+
+def links_table(report: IssueLinks, root: Path) -> Table:
+    """A row per link of one issue's email: its verdict, address, where it was written and
+    what trying it found (or that the answer is a recent run's)."""
+    from rich.table import Table
+
+    table = Table(title=f"Links of {report.path}", title_justify="left")
+    table.add_column("result", no_wrap=True)
+    table.add_column("link", overflow="fold")
+    table.add_column("written at", no_wrap=True)
+    table.add_column("found", overflow="fold")
+    for checked in report.links:
+        result = checked.result
+        where = ", ".join(site_text(site, root) for site in checked.link.sites)
+        detail = result.detail + (" (remembered)" if result.cached else "")
+        table.add_row(
+            cell(result.verdict, _VERDICT_STYLES.get(result.verdict, "")),
+            cell(result.url),
+            cell(where),
+            cell(detail),
+        )
+    return table
+
+
+def links_summary(reports: Sequence[IssueLinks]) -> str:
+    """The line under the link tables: how many links, by verdict, and how many were asked."""
+    results = {c.result.url: c.result for report in reports for c in report.links}
+    counts: dict[str, int] = {}
+    for result in results.values():
+        counts[result.verdict] = counts.get(result.verdict, 0) + 1
+    order = ("ok", "moved", "doubtful", "broken", "refused", "skipped")
+    parts = ", ".join(f"{counts[v]} {v}" for v in order if v in counts)
+    remembered = sum(1 for result in results.values() if result.cached)
+    total = len(results)
+    line = f"{total} link{'s' if total != 1 else ''}: {parts or 'none'}"
+    if remembered:
+        line += f"; {remembered} remembered from an earlier check (--refresh tries them again)"
+    return line + "."
+
+
+def links_json(report: IssueLinks, root: Path) -> list[dict[str, Any]]:
+    """The links of one issue's email as JSON: each with its verdict and where it was written."""
+    return [
+        {
+            "url": c.result.url,
+            "verdict": c.result.verdict,
+            "status": c.result.status,
+            "final_url": c.result.final_url,
+            "detail": c.result.detail,
+            "checked_at": c.result.checked_at.isoformat(),
+            "cached": c.result.cached,
+            "written_at": [site_text(site, root) for site in c.link.sites],
+        }
+        for c in report.links
+    ]
+
+
+def spam_table(report: IssueSpam) -> Table:
+    """A row per SpamAssassin rule that fired on one issue's email: its points, what it
+    means, and what to change; the score in the title."""
+    from rich.table import Table
+
+    assert report.score is not None
+    score = report.score
+    style = {"ok": "green", "borderline": "yellow", "spam": "bold red"}[score.verdict]
+    table = Table(
+        title=(
+            f"Spam score of {report.path}: [{style}]{_points(score.score)}[/] "
+            f"(SpamAssassin {score.version}, local tests only; {SPAM_AT:.1f} is spam)"
+        ),
+        title_justify="left",
+    )
+    table.add_column("points", justify="right", no_wrap=True)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("what it means", overflow="fold")
+    table.add_column("what to change", overflow="fold")
+    for rule in score.rules:
+        table.add_row(_points(rule.points), rule.name, cell(rule.description), cell(advice(rule)))
+    return table
+
+
+def _points(points: float) -> str:
+    """Points to one decimal, without SpamAssassin's "-0.0" for a rule worth -0.001."""
+    return f"{round(points, 1) + 0.0:.1f}"
+
+
+def spam_json(report: IssueSpam) -> dict[str, Any] | None:
+    """One issue's spam score as JSON (None when it could not be had: see its problems)."""
+    if report.score is None:
+        return None
+    return {
+        "score": report.score.score,
+        "verdict": report.score.verdict,
+        "spam_at": SPAM_AT,
+        "spamassassin": report.score.version,
+        "rules": [
+            {
+                "name": rule.name,
+                "points": rule.points,
+                "description": rule.description,
+                "advice": advice(rule) or None,
+            }
+            for rule in report.score.rules
+        ],
+    }

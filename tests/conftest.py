@@ -337,7 +337,7 @@ class PostgresServer:
                     "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
                 )
             }
-            tables = [name for name in (*TABLES, "changes") if name in have]
+            tables = [name for name in (*TABLES, "changes", "link_checks") if name in have]
             if tables:
                 conn.execute("TRUNCATE " + ", ".join(f'"{name}"' for name in tables))
         return url

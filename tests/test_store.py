@@ -161,3 +161,30 @@ def test_a_search_for_wildcards_and_quotes_matches_them_as_text(
             found = [a.url for a in store.articles_between(start, end, search=text)]
             assert found == (["https://e.org/1"] if "DROP" not in text else [])
         assert store.count() == 2
+
+
+def test_the_link_checks_remembered_are_the_ones_since_the_time_asked(
+    store_at: Callable[[], Location],
+) -> None:
+    from datetime import timedelta
+
+    from newsletter.models import LinkCheck
+
+    now = datetime(2026, 12, 6, 12, tzinfo=UTC)
+    old = LinkCheck(
+        "https://e.org/old", "ok", 200, "https://e.org/old", "HTTP 200", now - timedelta(hours=30)
+    )
+    new = LinkCheck("https://e.org/new?a=1&b='", "moved", 301, "https://e.org/n", "moved", now)
+    location = store_at()
+    with open_store(location) as store:
+        store.save_link_checks([old, new])
+        store.save_link_checks([replace(new, detail="moved again")])  # overwritten, not doubled
+    with open_store(location) as store:
+        found = store.link_checks(
+            [old.url, new.url, "https://e.org/never"], now - timedelta(hours=24)
+        )
+        assert list(found) == [new.url]
+        assert found[new.url] == replace(new, detail="moved again", cached=True)
+        everything = store.link_checks([old.url, new.url], now - timedelta(days=2))
+        assert set(everything) == {old.url, new.url}
+        assert store.link_checks([f"https://e.org/{n}" for n in range(1200)], now) == {}

@@ -7,12 +7,13 @@ gives a `BuildResult`. Nothing is written when the issue has an error (or, stric
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsletter.config import Settings
-from newsletter.errors import Problem, ProblemsError
+from newsletter.errors import Problem, ProblemsError, has_errors
 from newsletter.models import RenderedIssue
 
 if TYPE_CHECKING:
@@ -79,18 +80,23 @@ def build_issue(
     output: Path,
     refresh: bool = False,
     strict: bool = False,
+    check_links: Callable[[PreparedBuild], Sequence[Problem]] | None = None,
 ) -> BuildResult:
     """Check, render and write an issue; record the articles it used in its lock file.
     With `strict`, any warning (the issue file's or the email lint's) is an error, and
-    nothing is written."""
+    nothing is written. `check_links` gives the problems of the email's links (the link
+    check's): an error among them stops the build too."""
     from newsletter.deliver.build import write_build
     from newsletter.files import write_atomic
     from newsletter.issue import lock_path, lock_text
 
     prepared = prepare_build(settings, issue_file, refresh=refresh)
-    if strict and prepared.problems:
-        raise ProblemsError([replace(problem, severity="error") for problem in prepared.problems])
+    problems = (*prepared.problems, *(check_links(prepared) if check_links else ()))
+    if strict and problems:
+        raise ProblemsError([replace(problem, severity="error") for problem in problems])
+    if has_errors(problems):
+        raise ProblemsError(problems)
     folder = write_build(prepared.files, output)
     issue = prepared.checked.issue
     write_atomic(lock_path(issue_file), lock_text(issue.number, issue.date, issue.articles))
-    return BuildResult(prepared.rendered, folder, prepared.problems)
+    return BuildResult(prepared.rendered, folder, tuple(sorted(problems, key=Problem.sort_key)))

@@ -112,3 +112,20 @@ def tag_links(html: str, text: str, campaign: Campaign | None, issue: Issue) -> 
         return html, text
     tags = campaign_tags(campaign, issue)
     return tag_html(html, tags, campaign.domains), tag_text(text, tags, campaign.domains)
+
+
+def html_links(html: str) -> list[str]:
+    """Every `<a href>` address of the HTML, entities undone, in order (read as `tag_html`
+    reads them, so the link check sees what tagging wrote)."""
+    found = []
+    for anchor in _ANCHOR.finditer(html):
+        match = _HREF.search(anchor.group())
+        if match is not None:
+            quoted = match.group(2) if match.group(2) is not None else match.group(3)
+            found.append(html_escapes.unescape(quoted).strip())
+    return found
+
+
+def text_links(text: str) -> list[str]:
+    """Every http(s) address of the plain text, without the punctuation around it, in order."""
+    return [_trimmed(match.group()) for match in _TEXT_URL.finditer(text)]

@@ -27,7 +27,7 @@ from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from newsletter.dburl import DatabaseUrl
 from newsletter.errors import Problem, ProblemsError
-from newsletter.models import Article, FeedState, SentCopy, Validators
+from newsletter.models import Article, FeedState, LinkCheck, SentCopy, Validators
 from newsletter.records import (
     ROW_COLUMNS,
     article_from_row,
@@ -538,6 +538,50 @@ class Store(ABC):
         token = self.claim_send(copy, again=True)
         if isinstance(token, int):
             self.confirm_send(token, copy.sent_at)
+
+    # --- the link check's memory -----------------------------------------------------------
+
+    @guarded
+    def link_checks(self, urls: Sequence[str], since: datetime) -> dict[str, LinkCheck]:
+        """The checks of `urls` made at `since` or later, by address (marked `cached`)."""
+        found: dict[str, LinkCheck] = {}
+        wanted = sorted(set(urls))
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            marks = ", ".join("?" for _ in batch)
+            rows = self.read(
+                self.sql(f"SELECT * FROM link_checks WHERE url IN ({marks}) AND checked_at >= ?"),
+                (*batch, utc_stamp(since)),
+            )
+            for row in rows:
+                found[row["url"]] = LinkCheck(
+                    url=row["url"],
+                    verdict=row["verdict"],
+                    status=row["status"],
+                    final_url=row["final_url"],
+                    detail=row["detail"],
+                    checked_at=datetime.fromisoformat(row["checked_at"]),
+                    cached=True,
+                )
+        return found
+
+    @guarded
+    def save_link_checks(self, checks: Sequence[LinkCheck]) -> None:
+        """Remember what a link check found (an address checked before is overwritten)."""
+        if not checks:
+            return
+        sql = (
+            "INSERT INTO link_checks (url, checked_at, verdict, status, final_url, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
+            "checked_at = excluded.checked_at, verdict = excluded.verdict, "
+            "status = excluded.status, final_url = excluded.final_url, detail = excluded.detail"
+        )
+        values = [
+            (c.url, utc_stamp(c.checked_at), c.verdict, c.status, c.final_url, c.detail)
+            for c in checks
+        ]
+        with self.transaction(durable=False) as db:
+            db.executemany(self.sql(sql), values)
 
     # --- moving a store --------------------------------------------------------------------
 

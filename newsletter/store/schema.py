@@ -150,6 +150,18 @@ SQLITE_MIGRATIONS: tuple[_Migration, ...] = (
     # ('sent'); a copy left 'sending' by a send that was killed is unsure. At most one claim
     # per recipient at a time. And a counter of changes, for a preview that follows the store.
     _claims,
+    # 7: what the last link check found of each address, so a second check within the
+    # settings' [links] cache_hours asks no server again.
+    """
+    CREATE TABLE IF NOT EXISTS link_checks (
+        url TEXT PRIMARY KEY,
+        checked_at TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        status INTEGER,
+        final_url TEXT,
+        detail TEXT NOT NULL
+    );
+    """,
 )
 
 # The same schema on a PostgreSQL server, migration for migration. Keys and dates are text
@@ -224,6 +236,16 @@ POSTGRES_MIGRATIONS: tuple[str, ...] = (
         WHERE state = 'sending';
     CREATE TABLE changes (counter BIGINT NOT NULL);
     INSERT INTO changes (counter) VALUES (0);
+    """,
+    """
+    CREATE TABLE link_checks (
+        url TEXT COLLATE "C" PRIMARY KEY,
+        checked_at TEXT COLLATE "C" NOT NULL,
+        verdict TEXT NOT NULL,
+        status INTEGER,
+        final_url TEXT,
+        detail TEXT NOT NULL
+    );
     """,
 )
 assert len(POSTGRES_MIGRATIONS) == len(SQLITE_MIGRATIONS)
