@@ -5,6 +5,7 @@ cache and its lifetime; private addresses refused; a name that does not resolve.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -45,7 +46,7 @@ def _as_example_org(newsroom: Path, web: LinkServer, monkeypatch: pytest.MonkeyP
     return ["--connect-to", f"example.org:443:127.0.0.1:{web.tls_port}", "--allow-private"]
 
 
-def test_the_sample_issue_shows_each_planted_dead_link_at_its_line_and_the_redirect(
+def test_the_sample_issue_shows_each_planted_dead_link_the_redirect_and_its_spam_score(
     newsroom: Path, web: LinkServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     options = _as_example_org(newsroom, web, monkeypatch)
@@ -54,7 +55,8 @@ def test_the_sample_issue_shows_each_planted_dead_link_at_its_line_and_the_redir
     web.routes["/analysis/2026/10/shortwave-poetry-hour/"] = Answer(
         301, location="/analysis/2026/10/shortwave-poetry-hour-archive/"
     )
-    result = run("check", "--links", *options, str(ISSUE))
+    # The whole pre-send check, as the desk runs it before a send.
+    result = run("check", "--links", "--deliverability", *options, str(ISSUE))
     assert result.exit_code == 1
     err = result.stderr
     assert (
@@ -73,6 +75,8 @@ def test_the_sample_issue_shows_each_planted_dead_link_at_its_line_and_the_redir
     out = result.stdout
     assert "skipped" in out and "newsletter.invalid/__unsubscribe__" in out
     assert "3 ok" not in out and "1 moved, 2 broken, 2 skipped" in out
+    score = re.search(r"Spam score of issues/2026-11-27\.yaml: (-?[\d.]+) ", out)
+    assert score is not None and float(score[1]) < 2.0, out
     # Every request named the tool, and the links went to the server the option named.
     assert {ua for _, _, _, ua in web.asked} == {web.asked[0][3]}
     assert web.asked[0][3].startswith("newsletter/")

@@ -11,6 +11,8 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -253,3 +255,54 @@ def test_paths_outside_the_routes_and_foreign_hosts_are_refused(
         answer = page.request.get(preview.url + "state.json", headers={"Host": host})
         assert answer.status == 403, host
     assert page.request.get(preview.url + "state.json").status == 200
+
+
+def test_the_panel_checks_the_links_and_scores_the_email_when_asked(
+    browser: Browser, newsroom: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.linkserver import Answer, link_server
+
+    assert run("fetch").returncode == 0
+    with link_server(tmp_path) as web:
+        web.fallback = Answer(200)
+        web.routes["/darvana/2026/11/wheat-flour-prices-climb-3111.html"] = Answer(404)
+        web.routes["/analysis/2026/11/station-manager-interview/"] = Answer(410)
+        web.routes["/analysis/2026/10/shortwave-poetry-hour/"] = Answer(
+            301, location="/analysis/2026/10/shortwave-poetry-hour-archive/"
+        )
+        monkeypatch.setenv("SSL_CERT_FILE", str(web.ca_file))
+        options = ["--connect-to", f"example.org:443:127.0.0.1:{web.tls_port}", "--allow-private"]
+        with preview_process(newsroom, str(ISSUE), "--port", "0", *options) as running:
+            page = open_preview(browser, running)
+            assert web.asked == []  # nothing is tried until the editor asks
+            page.click("#check-links")
+            until(page, "document.documentElement.dataset.checkedlinks")
+            findings = page.locator("#check-findings li").all_inner_texts()
+            assert any("2026-11-27.yaml:42:50 · error" in f and "HTTP 410" in f for f in findings)
+            assert any("2026-11-27.yaml:75:9 · error" in f and "HTTP 404" in f for f in findings)
+            assert any(
+                "2026-11-27.yaml:101:18 · warning" in f and "shortwave-poetry-hour-archive" in f
+                for f in findings
+            )
+            assert "1 moved, 2 broken, 2 skipped" in page.inner_text("#check-status")
+            rows = page.locator("#check-links-table tbody tr").all_inner_texts()
+            assert len(rows) == 13 and sum("broken" in row for row in rows) == 2
+            assert rows[0].startswith("broken") and rows[1].startswith("broken")  # dead first
+
+            page.click("#check-spam")
+            until(page, "document.documentElement.dataset.checkedspam")
+            status = page.inner_text("#check-status")
+            assert "1 moved, 2 broken, 2 skipped" in status and "Spam score 0.0: ok" in status
+            assert len(page.locator("#check-findings li").all()) == len(findings)  # both kept
+            assert "HTML_MESSAGE" in page.inner_text("#check-spam-table")
+            page.screenshot(path=str(tmp_path / "panel-checks.png"), full_page=True)
+            assert page.errors == []  # type: ignore[attr-defined]
+
+            # Only the page itself starts a check: not a form posted from another site.
+            url = f"{running.url}edition/2026-11-27/check/links"
+            for origin in ({"Origin": "http://evil.example"}, {}):
+                request = urllib.request.Request(url, method="POST", headers=origin)
+                with pytest.raises(urllib.error.HTTPError) as refused:
+                    urllib.request.urlopen(request, timeout=10)
+                assert refused.value.code == 403
+            running.stop()

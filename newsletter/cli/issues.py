@@ -5,7 +5,6 @@ options, calls one function of `newsletter.commands` and prints what it returns.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -14,7 +13,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from newsletter.cli.shared import config_option, echo_json, handle_errors, load, parse_day
+from newsletter.cli.shared import (
+    config_option,
+    connect_to_option,
+    echo_json,
+    handle_errors,
+    load,
+    parse_day,
+)
 from newsletter.errors import Problem, format_problems, has_errors
 
 if TYPE_CHECKING:
@@ -53,17 +59,6 @@ def draft(config: Path | None, day: str | None, output: Path | None, force: bool
     drafted = draft_issue_file(settings, day=when, output=output, force=force)
     more = f" ({drafted.left_out} older ones left out)" if drafted.left_out else ""
     click.echo(f"wrote {drafted.path} with {drafted.candidates} candidate articles{more}")
-
-
-connect_to_option = click.option(
-    "--connect-to",
-    "connect_to",
-    metavar="HOST:PORT:TO_HOST:TO_PORT",
-    multiple=True,
-    callback=lambda ctx, param, value: tuple(_connect_to(text) for text in value),
-    help="With the link check: ask TO_HOST:TO_PORT for the links to HOST:PORT, as curl's "
-    "option of the name does (a site's staging server before it goes live). Repeatable.",
-)
 
 
 @click.command()
@@ -233,7 +228,7 @@ def _spam_scores(
     settings: Settings, results: Sequence[FileCheck], as_json: bool
 ) -> dict[Path, IssueSpam]:
     """Score each file that has no error with SpamAssassin, with a progress bar."""
-    from newsletter.commands.spam import score_issue
+    from newsletter.commands.spam import email_eml, score_issue
     from newsletter.present import progress_bar
     from newsletter.render.theme import load_theme
 
@@ -243,21 +238,10 @@ def _spam_scores(
     with progress_bar("scoring", len(todo), enabled=not as_json) as advance:
         for result in todo:
             assert result.checked is not None
-            scores[result.path] = score_issue(settings, result.path, result.checked, theme)
+            eml = email_eml(settings, result.checked, theme)
+            scores[result.path] = score_issue(result.path, eml)
             advance(str(result.path))
     return scores
-
-
-def _connect_to(text: str) -> tuple[str, int, str, int]:
-    """HOST:PORT:TO_HOST:TO_PORT, as curl writes it ([brackets] around an IPv6 address)."""
-    parts = re.fullmatch(r"(\[[^\]]+\]|[^:\[\]]+):(\d{1,5}):(\[[^\]]+\]|[^:\[\]]+):(\d{1,5})", text)
-    if parts is None or not all(0 < int(parts[n]) < 65536 for n in (2, 4)):
-        raise click.BadParameter(
-            f"expected HOST:PORT:TO_HOST:TO_PORT, found '{text}' "
-            "(e.g. example.org:443:staging.example.org:8443)",
-            param_hint="--connect-to",
-        )
-    return parts[1].strip("[]"), int(parts[2]), parts[3].strip("[]"), int(parts[4])
 
 
 def _link_problems(checked: dict[Path, IssueLinks], result: FileCheck) -> tuple[Problem, ...]:

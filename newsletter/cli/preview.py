@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from newsletter.cli.shared import config_option, handle_errors
+from newsletter.cli.shared import config_option, connect_to_option, handle_errors
 
 
 @click.command()
@@ -29,9 +29,22 @@ from newsletter.cli.shared import config_option, handle_errors
     help="The address to listen on. Anything but loopback lets other machines read the preview.",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the preview in the browser.")
+@click.option(
+    "--allow-private",
+    is_flag=True,
+    help="For the panel's link check: also try addresses on this machine or in a private "
+    "network (refused by default).",
+)
+@connect_to_option
 @handle_errors
 def preview(
-    config: Path | None, issue_file: Path, port: int, host: str, open_browser: bool
+    config: Path | None,
+    issue_file: Path,
+    port: int,
+    host: str,
+    open_browser: bool,
+    allow_private: bool,
+    connect_to: tuple[tuple[str, int, str, int], ...],
 ) -> None:
     """Preview an issue in the browser while you edit it, rebuilt on every save.
 
@@ -40,6 +53,10 @@ def preview(
     the issue's problems, its size budget, word count, and the week's stories with a YAML
     item to copy for each. Saving the issue, the theme or newsletter.toml, or a `fetch`,
     refreshes the page and keeps its scroll position. Writes nothing. Ctrl-C stops it.
+
+    The panel's buttons run the pre-send checks on the latest build, as `check --links
+    --deliverability` does: every link tried, and the spam score when SpamAssassin is
+    installed.
     """
     # Imported here: asyncio alone is a twentieth of a `build`, which needs none of these.
     import asyncio
@@ -47,6 +64,7 @@ def preview(
     import threading
     import webbrowser
 
+    from newsletter.preview.checks import CheckOptions
     from newsletter.preview.server import bind, serve
     from newsletter.preview.workspace import Workspace
 
@@ -67,6 +85,7 @@ def preview(
 
     # uvicorn raises Ctrl-C's signal again once it has stopped: the stop asked for.
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(workspace, sock, listening, ready))
+        options = CheckOptions(allow_private, connect_to)
+        asyncio.run(serve(workspace, sock, listening, ready, options))
     click.echo("preview stopped")
     sys.exit(0)

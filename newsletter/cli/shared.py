@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -95,3 +96,27 @@ def parse_day(value: str | None, param: str) -> date | None:
 def echo_json(data: object) -> None:
     """Print data as indented JSON, non-ASCII letters as they are."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def parse_connect_to(text: str) -> tuple[str, int, str, int]:
+    """A --connect-to value: HOST:PORT:TO_HOST:TO_PORT, as curl writes it ([brackets]
+    around an IPv6 address)."""
+    parts = re.fullmatch(r"(\[[^\]]+\]|[^:\[\]]+):(\d{1,5}):(\[[^\]]+\]|[^:\[\]]+):(\d{1,5})", text)
+    if parts is None or not all(0 < int(parts[n]) < 65536 for n in (2, 4)):
+        raise click.BadParameter(
+            f"expected HOST:PORT:TO_HOST:TO_PORT, found '{text}' "
+            "(e.g. example.org:443:staging.example.org:8443)",
+            param_hint="--connect-to",
+        )
+    return parts[1].strip("[]"), int(parts[2]), parts[3].strip("[]"), int(parts[4])
+
+
+connect_to_option = click.option(
+    "--connect-to",
+    "connect_to",
+    metavar="HOST:PORT:TO_HOST:TO_PORT",
+    multiple=True,
+    callback=lambda ctx, param, value: tuple(parse_connect_to(text) for text in value),
+    help="With the link check: ask TO_HOST:TO_PORT for the links to HOST:PORT, as curl's "
+    "option of the name does (a site's staging server before it goes live). Repeatable.",
+)

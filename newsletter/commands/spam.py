@@ -98,10 +98,11 @@ def matched_problems(path: Path, text: str, score: SpamScore) -> tuple[Problem, 
     return tuple(problems)
 
 
-def score_issue(settings: Settings, path: Path, checked: CheckedIssue, theme: Theme) -> IssueSpam:
-    """Score one checked issue's email; a missing or failing SpamAssassin is an error."""
+def score_issue(path: Path, eml: bytes) -> IssueSpam:
+    """Score one issue file's email (the bytes of its email.eml); a missing or failing
+    SpamAssassin is an error."""
     try:
-        score = score_message(email_eml(settings, checked, theme))
+        score = score_message(eml)
     except SpamAssassinMissing as exc:
         problem = Problem(
             "the spam score was not run: SpamAssassin is not installed",

@@ -3,9 +3,10 @@
 A Starlette app over a `Hub` that holds the latest `Snapshot`. It serves the workspace page
 and its two static files, the state as JSON, server-sent events carrying that state after
 each rebuild, each edition's build files, exactly the bytes `build` would write (nothing is
-injected into the email: the page reloads its frames itself), and the local copies of the
+injected into the email: the page reloads its frames itself), the local copies of the
 issue's images that the issue file names (`file:`), which the page shows in place of the
-https addresses the email keeps. Every path is a fixed route or a lookup in a fixed table (an
+https addresses the email keeps, and the panel's pre-send checks (`checks`), which only
+the page itself may start. Every path is a fixed route or a lookup in a fixed table (an
 image by its number in the issue's own list), so no request can name a file. A guard refuses
 any `Host` header but the address served, against DNS rebinding.
 """
@@ -28,6 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from newsletter.archive.images import image_extension, read_local_image
 from newsletter.deliver.build import FILE_NAMES
 from newsletter.errors import format_problem
+from newsletter.preview.checks import Checks, same_origin
 from newsletter.preview.workspace import Edition, Snapshot
 
 # Seconds between keep-alive comments on the event stream: a closed tab is noticed by then.
@@ -194,8 +196,9 @@ def snapshot_json(snapshot: Snapshot) -> dict[str, Any]:
     }
 
 
-def create_app(hub: Hub, hosts: set[str]) -> ASGIApp:
-    """The preview's ASGI application, guarded to answer only to `hosts`."""
+def create_app(hub: Hub, hosts: set[str], checks: Checks | None = None) -> ASGIApp:
+    """The preview's ASGI application, guarded to answer only to `hosts`; `checks` runs
+    the panel's link check and spam score."""
     static = {
         route: ((package_files("newsletter.preview") / name).read_bytes(), kind)
         for route, (name, kind) in _STATIC.items()
@@ -241,6 +244,19 @@ def create_app(hub: Hub, hosts: set[str]) -> ASGIApp:
         kind = "image/" + {"jpg": "jpeg"}.get(ext := image_extension(data) or "", ext)
         return Response(data, media_type=kind, headers=_NO_STORE)
 
+    async def edition_check(request: Request) -> Response:
+        # A check makes requests to the email's servers: only the preview's own page may
+        # start one, never a form on another site posted to this address.
+        if not same_origin(request.headers.get("origin"), hosts):
+            return PlainTextResponse("only the preview's page starts checks\n", status_code=403)
+        edition = hub.snapshot.edition(request.path_params["slug"])
+        kind = request.path_params["kind"]
+        if edition is None or kind not in ("links", "spam") or checks is None:
+            return PlainTextResponse("not found\n", status_code=404)
+        refresh = request.query_params.get("refresh") == "1"
+        report = await checks.run(kind, edition, refresh)
+        return JSONResponse(report, headers=_NO_STORE)
+
     async def events(request: Request) -> Response:
         async def stream() -> AsyncIterator[str]:
             # A reconnecting page (after a restart of the preview) gets the state at once.
@@ -266,6 +282,7 @@ def create_app(hub: Hub, hosts: set[str]) -> ASGIApp:
             Route("/state.json", state),
             Route("/events", events),
             Route("/edition/{slug}/image/{number}", edition_image),
+            Route("/edition/{slug}/check/{kind}", edition_check, methods=["POST"]),
             Route("/edition/{slug}/{name}", edition_file),
         ]
     )

@@ -26,6 +26,7 @@ from newsletter.dburl import DatabaseUrl
 from newsletter.errors import NewsletterError
 from newsletter.issue import remembered_locks
 from newsletter.preview.app import Hub, allowed_hosts, create_app
+from newsletter.preview.checks import NO_OPTIONS, CheckOptions, Checks
 from newsletter.preview.workspace import Workspace
 
 # How long watchfiles waits for more events after one before reporting a batch (ms): an
@@ -214,11 +215,13 @@ async def serve(
     sock: socket.socket,
     listening: Listening,
     on_ready: Callable[[], None] = lambda: None,
+    checks: CheckOptions = NO_OPTIONS,
 ) -> None:
-    """Build the issue, then serve it and rebuild on every change until Ctrl-C."""
+    """Build the issue, then serve it and rebuild on every change until Ctrl-C; `checks`
+    are the options of the panel's link check."""
     # Checking an issue reads every other issue's lock file; read each once while unchanged.
     with remembered_locks():
-        await _serve(workspace, sock, listening, on_ready)
+        await _serve(workspace, sock, listening, on_ready, checks)
 
 
 async def _serve(
@@ -226,13 +229,14 @@ async def _serve(
     sock: socket.socket,
     listening: Listening,
     on_ready: Callable[[], None],
+    checks: CheckOptions,
 ) -> None:
     await asyncio.to_thread(_first_build, workspace)
     hub = Hub(workspace.snapshot())
     builder = Builder(workspace, hub)
     loop = asyncio.get_running_loop()
     config = uvicorn.Config(
-        create_app(hub, allowed_hosts(listening.host, listening.port)),
+        create_app(hub, allowed_hosts(listening.host, listening.port), Checks(workspace, checks)),
         log_level="warning",
         access_log=False,
         lifespan="off",

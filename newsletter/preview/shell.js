@@ -367,6 +367,81 @@ function renderCandidates() {
   $("no-match").hidden = items.length > 0 || state.candidates.length === 0;
 }
 
+// --- the pre-send checks: run only when asked, on the primary edition's latest build ------
+
+function renderCheckFindings(problems) {
+  $("check-findings").replaceChildren(...problems.map((p) => {
+    const file = p.file ? p.file.split(/[\\/]/).pop() : "";
+    const where = p.line ? `${file}:${p.line}:${p.column}` : file;
+    return el("li", { class: p.severity, title: p.text },
+      el("span", { class: "where", text: `${where} · ${p.severity}` }),
+      el("span", { class: "message", text: p.message }),
+      p.hint ? el("span", { class: "hint", text: `hint: ${p.hint}` }) : "");
+  }));
+}
+
+// What needs the editor first: dead links, then moved and doubtful ones, then the rest.
+const VERDICT_ORDER = ["broken", "refused", "moved", "doubtful", "ok", "skipped"];
+
+function renderLinkRows(links) {
+  const table = $("check-links-table");
+  const sorted = [...links].sort((a, b) => VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict));
+  table.tBodies[0].replaceChildren(...sorted.map((link) => el("tr", { class: `verdict-${link.verdict}` },
+    el("td", { text: link.verdict + (link.cached ? " (remembered)" : "") }),
+    el("td", { class: "url", title: link.detail, text: link.url }),
+    el("td", { text: link.written_at.join(", ") }))));
+  table.hidden = links.length === 0;
+}
+
+function renderSpamRows(spam) {
+  const table = $("check-spam-table");
+  if (!spam) { table.hidden = true; return; }
+  $("check-spam-caption").textContent = `Spam score ${spam.score.toFixed(1)} (SpamAssassin ${spam.spamassassin}, local tests only; ${spam.spam_at.toFixed(1)} is spam)`;
+  table.tBodies[0].replaceChildren(...spam.rules.map((rule) => el("tr", {},
+    el("td", { text: (Math.round(rule.points * 10) / 10 + 0).toFixed(1) }),
+    el("td", { title: rule.description, text: rule.name }),
+    el("td", { text: rule.advice || rule.description }))));
+  table.hidden = false;
+}
+
+// The latest report of each check, shown together until the editor runs one again.
+const checkReports = { links: null, spam: null };
+
+async function runCheck(kind) {
+  if (!state) return;
+  const main = primary();
+  const status = $("check-status");
+  const buttons = [$("check-links"), $("check-spam")];
+  buttons.forEach((b) => { b.disabled = true; });
+  status.textContent = kind === "links" ? "Trying every link…" : "Scoring the email…";
+  try {
+    const refresh = $("check-refresh").checked ? "?refresh=1" : "";
+    const response = await fetch(`/edition/${encodeURIComponent(main.slug)}/check/${kind}${refresh}`, { method: "POST" });
+    if (!response.ok) throw new Error(`the preview answered ${response.status}`);
+    const report = await response.json();
+    if (report.error) { status.textContent = report.error; return; }
+    const of = `(the build of ${main.built_at})`;
+    if (kind === "links") {
+      renderLinkRows(report.links);
+      checkReports.links = { problems: report.problems, line: `Links: ${report.summary} ${of}` };
+    } else {
+      renderSpamRows(report.spam);
+      const line = report.spam
+        ? `Spam score ${report.spam.score.toFixed(1)}: ${report.spam.verdict}. ${of}`
+        : "The spam score could not be had: see the finding below.";
+      checkReports.spam = { problems: report.problems, line };
+    }
+    const done = [checkReports.links, checkReports.spam].filter(Boolean);
+    renderCheckFindings(done.flatMap((r) => r.problems));
+    status.textContent = done.map((r) => r.line).join("\n");
+    document.documentElement.dataset[`checked${kind}`] = String(state.version);
+  } catch (error) {
+    status.textContent = `The check did not run: ${error.message}`;
+  } finally {
+    buttons.forEach((b) => { b.disabled = false; });
+  }
+}
+
 async function copy(text, button) {
   try {
     await navigator.clipboard.writeText(text);
@@ -448,6 +523,8 @@ document.addEventListener("keydown", (event) => {
   if (index >= 0 && index < names.length) setView(names[index]);
 });
 $("filter").addEventListener("input", () => state && renderCandidates());
+$("check-links").addEventListener("click", () => runCheck("links"));
+$("check-spam").addEventListener("click", () => runCheck("spam"));
 $("panel-toggle").addEventListener("click", () => setPanel(document.body.classList.contains("no-panel")));
 window.addEventListener("resize", () => state && renderCaption());
 setPanel(localStorage.getItem(PANEL_KEY) !== "hidden");

@@ -24,6 +24,7 @@ from newsletter.dburl import DatabaseUrl
 from newsletter.deliver.build import BuildFiles
 from newsletter.errors import Problem, ProblemsError, has_errors
 from newsletter.issue import earlier_uses, issues_folder, lock_path, number_and_date
+from newsletter.models import RenderedIssue
 from newsletter.preview.panel import Candidate, Summary, candidates_of, summarise
 from newsletter.render.theme import Theme, default_theme, load_theme
 
@@ -48,6 +49,9 @@ class Edition:
     build_ms: float = 0.0
     # The issue's images that have a local copy: (address, file), in reading order.
     images: tuple[tuple[str, Path], ...] = ()
+    # The good build's email before the mail-service placeholders are filled (the link
+    # check's input: where each link was written).
+    rendered: RenderedIssue | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +242,7 @@ class Workspace:
                     datetime.now().astimezone(),
                     elapsed,
                     tuple(local_files(prepared.rendered.issue).items()),
+                    prepared.rendered,
                 )
         self._version += 1
 
@@ -255,6 +260,15 @@ class Workspace:
             inputs.week,
             inputs.store_note,
         )
+
+    @property
+    def settings(self) -> Settings | None:
+        """The settings of the latest build (None while newsletter.toml has an error)."""
+        return self._inputs.settings
+
+    def theme_folder(self) -> Path:
+        """The theme's folder: where the email's own links are written."""
+        return self._theme_folder()
 
     # --- inputs --------------------------------------------------------------------------
 
@@ -348,4 +362,5 @@ def _failed(old: Edition, problems: tuple[Problem, ...]) -> Edition:
         old.built_at,
         old.build_ms,
         old.images,
+        old.rendered,
     )
