@@ -183,14 +183,22 @@ def test_a_second_run_asks_no_server_until_the_answer_is_older_than_cache_hours(
     newsroom: Path, web: LinkServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     options = _as_example_org(newsroom, web, monkeypatch)
+    # Links to the loopback server itself (the ones through --connect-to are never
+    # remembered: a staging server says nothing about the real one).
+    for n in range(5):
+        _one_link_issue(web.url(f"/page-{n}"))
+    direct = f"127.0.0.1:{web.port}"
+
+    def asked() -> int:
+        return sum(1 for _, host, _, _ in web.asked if host == direct)
+
     first = run("check", "--links", "--json", *options, str(ISSUE))
     assert first.exit_code == 0, first.output
-    asked = len(web.asked)
-    assert asked >= 10
+    assert asked() == 5
     second = run("check", "--links", "--json", *options, str(ISSUE))
-    assert len(web.asked) == asked  # not one request
+    assert asked() == 5  # not one request
     links = _json(second.stdout)
-    assert all(link["cached"] for link in links.values() if link["verdict"] == "ok")
+    assert all(links[web.url(f"/page-{n}")]["cached"] for n in range(5))
     assert "remembered" in run("check", "--links", *options, str(ISSUE)).stdout
     # A day and a minute later (the default cache_hours is 24), every address is asked again.
     store = sqlite3.connect(newsroom / "data" / "articles.sqlite3")
@@ -198,12 +206,25 @@ def test_a_second_run_asks_no_server_until_the_answer_is_older_than_cache_hours(
         stamp = (datetime.now(UTC) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
         with store:
             store.execute("UPDATE link_checks SET checked_at = ?", (stamp,))
-        before = len(web.asked)
+        before = asked()
         assert run("check", "--links", *options, str(ISSUE)).exit_code == 0
-        assert (len(web.asked) > before) == asks_again, hours
-    before = len(web.asked)
+        assert (asked() > before) == asks_again, hours
+    before = asked()
     assert run("check", "--links", "--refresh", *options, str(ISSUE)).exit_code == 0
-    assert len(web.asked) - before == asked  # --refresh asks every address again, once each
+    assert asked() - before == 5  # --refresh asks every address again, once each
+    store.close()
+
+
+def test_a_link_tried_at_another_server_is_not_remembered(
+    newsroom: Path, web: LinkServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options = _as_example_org(newsroom, web, monkeypatch)
+    assert run("check", "--links", *options, str(ISSUE)).exit_code == 0
+    asked = len(web.asked)
+    assert run("check", "--links", *options, str(ISSUE)).exit_code == 0
+    assert len(web.asked) == 2 * asked  # asked again: the staging server is not the site
+    store = sqlite3.connect(newsroom / "data" / "articles.sqlite3")
+    assert store.execute("SELECT count(*) FROM link_checks").fetchone() == (0,)
     store.close()
 
 

@@ -85,6 +85,19 @@ async def _probe_all(
         await prober.aclose()
 
 
+def _redirected(url: str, connect_to: tuple[tuple[str, int, str, int], ...]) -> bool:
+    """True when `connect_to` sends the address's host and port elsewhere."""
+    if not connect_to:
+        return False
+    try:
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return False
+    port = port or (443 if parts.scheme == "https" else 80)
+    return any((name.lower(), number) == (host, port) for name, number, _, _ in connect_to)
+
+
 def check_links(
     urls: Sequence[str],
     store: Store,
@@ -107,8 +120,12 @@ def check_links(
         else:
             results[url] = local
             on_link(url)
+    # A link tried at another server (--connect-to: staging, a test server) says nothing
+    # about the real one: neither answered from the store nor kept in it.
+    redirected = {url for url in web if _redirected(url, connect_to)}
+    cacheable = [url for url in web if url not in redirected]
     remembered = (
-        {} if refresh else store.link_checks(web, now - timedelta(hours=limits.cache_hours))
+        {} if refresh else store.link_checks(cacheable, now - timedelta(hours=limits.cache_hours))
     )
     for url, checked in remembered.items():
         results[url] = checked
@@ -126,7 +143,9 @@ def check_links(
     tried = asyncio.run(_probe_all(to_try, options, on_link)) if to_try else []
     # Only a working link is remembered. A dead one is what the editor is fixing (or a story
     # not yet published, or this machine offline): it is tried again every time.
-    store.save_link_checks([checked for checked in tried if checked.verdict in REMEMBERED])
+    store.save_link_checks(
+        [c for c in tried if c.verdict in REMEMBERED and c.url not in redirected]
+    )
     results.update((checked.url, checked) for checked in tried)
     return {url: results[url] for url in dict.fromkeys(urls)}
 
