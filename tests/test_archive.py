@@ -22,7 +22,7 @@ import feedparser
 import pytest
 from lxml import etree, html
 
-from newsletter.issue import Lock, lockfile, read_lock, remembered_locks
+from newsletter.issue import Lock, folder, lockfile, read_lock, remembered_locks
 from tests.conftest import ROOT, FeedServer, Route, run
 
 UNTIL = "2026-11-30"  # the sample issues are of 2026-11-27; tests never depend on the clock
@@ -159,6 +159,32 @@ def test_each_lock_file_is_read_once_while_it_is_unchanged(newsroom: Path) -> No
     finally:
         lockfile._read_lock = original  # type: ignore[assignment]
     assert len(reads) == len(set(reads)) == 31
+
+
+def test_check_and_archive_read_the_folder_once_however_many_issues(
+    newsroom: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each issue's check asks about every other (numbers, stories already featured): asked
+    # of the folder afresh each time, 30 issues would read it 30 times, and N issues N².
+    for number in range(1, 30):
+        add_issue(newsroom, str(date(2026, 11, 20) - timedelta(days=7 * number)), 41 - number)
+    readings: list[Path] = []
+    original = folder.read_folder
+
+    def counted(path: Path) -> folder.FolderFacts:
+        readings.append(path)
+        return original(path)
+
+    monkeypatch.setattr(folder, "read_folder", counted)
+    files = sorted(str(p.relative_to(newsroom)) for p in (newsroom / "issues").glob("*.yaml"))
+    assert len(files) == 31
+    result = run("check", *files)
+    assert "31 files checked, 0 with errors" in result.stderr
+    assert "was already in issue 40 of 2026-11-13" in result.stderr  # the facts, and right
+    assert len(readings) == 1
+    readings.clear()
+    assert len(archive()["issues"]) == 31  # type: ignore[arg-type]
+    assert len(readings) == 1
 
 
 def test_the_feeds_read_back_with_stable_unique_ids_and_the_whole_issue(newsroom: Path) -> None:

@@ -186,11 +186,12 @@ def _read_issues(
     archive, those with errors, and those dated after `until`."""
     from newsletter.commands.check import check_issue
     from newsletter.issue import issues_folder, remembered_locks
+    from newsletter.issue.folder import one_run
 
     checked: list[tuple[Issue, int]] = []
     skipped: list[SkippedIssue] = []
     later: list[Path] = []
-    with remembered_locks():
+    with remembered_locks(), one_run():  # the folder read once, not once per issue
         for path in issue_files(issues_folder(settings)):
             try:
                 found = check_issue(settings, path)

@@ -132,11 +132,13 @@ def check_issues(
 ) -> tuple[FileCheck, ...]:
     """Check each file as `check_issue` does, one file's problems never hiding another's."""
     from newsletter.issue import remembered_locks
+    from newsletter.issue.folder import one_run
     from newsletter.render.theme import load_theme
 
     theme = load_theme(settings.theme)
     results = []
-    with remembered_locks():  # the lock files of the folder are read once for all the files
+    # The folder's numbers and lock files are read once for all the files, not once each.
+    with remembered_locks(), one_run():
         for path in issue_files:
             try:
                 checked = check_issue(settings, path, strict=strict, theme=theme)

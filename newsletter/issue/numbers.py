@@ -38,18 +38,9 @@ def next_number(folder: Path, day: date | None = None, *, skip: Path | None = No
     among those dated before it (1 if none), so that a week drafted late, after a later one,
     comes between them. Without `day`, one more than the highest of them all. The file
     `skip` (the issue being numbered) does not count."""
-    before = same_day = 0
-    for path in folder.glob("*.yaml"):
-        if skip is not None and _same_file(path, skip):
-            continue
-        number, dated = number_and_date(path)
-        if number is None:
-            continue
-        if day is None or (dated is not None and dated < day):
-            before = max(before, number)
-        elif dated == day:
-            same_day = max(same_day, number)
-    return same_day or before + 1
+    from newsletter.issue.folder import folder_facts
+
+    return folder_facts(folder).next_number(day, skip)
 
 
 def number_and_date(path: Path) -> tuple[int | None, date | None]:
@@ -95,19 +86,9 @@ def _fields(text: str) -> _Fields:
     return (int(number) if number.isdigit() else None), dated
 
 
-def _same_file(path: Path, other: Path) -> bool:
-    try:
-        return path.samefile(other)
-    except OSError:
-        return path.absolute() == other.absolute()
-
-
 def issues_numbered(folder: Path, number: int, skip: Path) -> Iterator[tuple[Path, date | None]]:
     """The issue files in `folder` other than `skip` whose `number:` is `number`, with their
     dates, by file name."""
-    for path in sorted(folder.glob("*.yaml")):
-        if _same_file(path, skip):
-            continue
-        found, dated = number_and_date(path)
-        if found == number:
-            yield path, dated
+    from newsletter.issue.folder import folder_facts
+
+    yield from folder_facts(folder).numbered(number, skip)

@@ -10,15 +10,16 @@ their lock files, used twice, published outside the week).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from newsletter._yaml import YNode, YScalar
-from newsletter.errors import Problem, has_errors
+from newsletter.errors import Problem
 from newsletter.issue import rules
-from newsletter.issue.lockfile import Lock, lock_path, read_lock
+from newsletter.issue.lockfile import Lock, lock_path
 from newsletter.issue.schema import warning
 from newsletter.models import Article
 from newsletter.suggest import did_you_mean
@@ -52,7 +53,7 @@ class References:
         self.articles = articles
         self.lock = lock
         self.zone = zone  # the newsletter's, in which the issue's week runs
-        self._earlier_found: dict[str, tuple[int, date]] | None = None
+        self._earlier_found: Mapping[str, tuple[int, date]] | None = None
 
     def resolve(
         self, node: YScalar, key: str, day: date | None, seen: dict[str, str]
@@ -91,7 +92,7 @@ class References:
             hint=f"to use the store's version: newsletter build --refresh {self.path}",
         )
 
-    def _earlier(self, day: date) -> dict[str, tuple[int, date]]:
+    def _earlier(self, day: date) -> Mapping[str, tuple[int, date]]:
         if self._earlier_found is None:  # once: every article of an issue has the issue's date
             self._earlier_found = earlier_uses(self.path.parent, day, lock_path(self.path))
         return self._earlier_found
@@ -123,18 +124,9 @@ class References:
         return "`newsletter articles` lists the stored articles and their ids"
 
 
-def earlier_uses(folder: Path, before: date, skip: Path) -> dict[str, tuple[int, date]]:
+def earlier_uses(folder: Path, before: date, skip: Path) -> Mapping[str, tuple[int, date]]:
     """For each article id, the latest earlier issue (number, date) whose lock lists it.
     A lock file with errors, or one that cannot be read, is passed over."""
-    used: dict[str, tuple[int, date]] = {}
-    for path in sorted(folder.glob("*.lock.json")):
-        if path == skip:
-            continue
-        lock = read_lock(path)
-        number, day = lock.number, lock.day
-        if has_errors(lock.problems) or number is None or day is None or day >= before:
-            continue
-        for ident in lock.articles:
-            if ident not in used or used[ident][1] < day:
-                used[ident] = (number, day)
-    return used
+    from newsletter.issue.folder import folder_facts
+
+    return folder_facts(folder).earlier_uses(before, skip)
