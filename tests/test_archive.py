@@ -16,6 +16,7 @@ import sys
 import zlib
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import feedparser
@@ -241,6 +242,132 @@ def test_building_twice_gives_the_same_bytes_and_touches_nothing(newsroom: Path)
     archive("-o", "elsewhere")
     elsewhere = {name: data for name, (data, _, _) in snapshot(newsroom / "elsewhere").items()}
     assert elsewhere == {name: data for name, (data, _, _) in before.items()}
+
+
+class _Counted:
+    """Counts the issues checked and the pages rendered by the archive run in this process."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from newsletter.commands import check
+        from newsletter.render import web
+
+        self.checked: list[str] = []
+        self.rendered: list[str] = []
+        check_issue, render_page = check.check_issue, web.render_page
+
+        def counted_check(settings: Any, path: Path, **options: Any) -> Any:
+            self.checked.append(path.name)
+            return check_issue(settings, path, **options)
+
+        def counted_render(issue: Any, *args: Any, **options: Any) -> Any:
+            self.rendered.append(issue.slug)
+            return render_page(issue, *args, **options)
+
+        monkeypatch.setattr(check, "check_issue", counted_check)
+        monkeypatch.setattr(web, "render_page", counted_render)
+
+    def clear(self) -> None:
+        self.checked.clear()
+        self.rendered.clear()
+
+
+def _site_bytes(site: Path) -> dict[str, bytes]:
+    return {name: path.read_bytes() for name, path in files_of(site).items()}
+
+
+def _cold(newsroom: Path, name: str) -> dict[str, bytes]:
+    """The site a run without any memory makes (its own folder: a memory of its own)."""
+    archive("-o", name)
+    return _site_bytes(newsroom / name)
+
+
+def test_a_run_with_nothing_changed_checks_and_renders_nothing(
+    newsroom: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(1, 6):
+        add_issue(newsroom, str(date(2026, 11, 20) - timedelta(days=7 * number)), 41 - number)
+    counted = _Counted(monkeypatch)
+    archive()
+    assert len(counted.checked) == len(counted.rendered) == 7
+    counted.clear()
+    again = archive()
+    assert counted.checked == counted.rendered == []
+    assert again["written"] == [] and len(again["issues"]) == 7  # type: ignore[arg-type]
+    assert _site_bytes(newsroom / "site") == _cold(newsroom, "cold-1")
+
+    # One issue changed: its page alone is made again, and the site is a cold run's.
+    counted.clear()
+    changed = newsroom / "issues" / "2026-10-30.yaml"
+    changed.write_text(
+        changed.read_text().replace("signoff: |\n", "signoff: |\n  A new line.\n"),
+        encoding="utf-8",
+    )
+    result = archive()
+    assert counted.checked == ["2026-10-30.yaml"] and counted.rendered == ["2026-10-30"]
+    # The sign-off is not on the index: the index is made again but not rewritten.
+    assert set(result["written"]) == {"2026-10-30/index.html", "feed-en.xml"}  # type: ignore[arg-type]
+    assert _site_bytes(newsroom / "site") == _cold(newsroom, "cold-2")
+
+
+@pytest.mark.parametrize("change", ["theme", "settings", "program", "store", "another issue"])
+def test_the_memory_is_not_believed_when_an_input_changes(
+    newsroom: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    from newsletter.archive import memory
+
+    add_issue(newsroom, "2026-11-20", 41)
+    if change == "store":
+        assert run("fetch").exit_code == 0
+    counted = _Counted(monkeypatch)
+    archive()
+    counted.clear()
+    if change == "theme":
+        theme = newsroom / "theme"
+        shutil.copytree(ROOT / "templates", theme)
+        page = theme / "web.html.jinja"
+        page.write_text(page.read_text().replace("<main", '<main data-x="1"'))
+        settings = newsroom / "newsletter.toml"
+        settings.write_text(
+            settings.read_text().replace("[newsletter]\n", '[newsletter]\ntheme = "theme"\n')
+        )
+        archive()
+        counted.clear()
+        page.write_text(page.read_text().replace('data-x="1"', 'data-x="2"'))
+    elif change == "settings":
+        settings = newsroom / "newsletter.toml"
+        settings.write_text(settings.read_text() + "\n# a comment\n")
+    elif change == "program":
+        monkeypatch.setattr(memory, "program_digest", lambda: "a newer version")
+    elif change == "store":  # a story of the issue edited at its source, fetched again
+        for feed in (newsroom / "feeds").iterdir():
+            text = feed.read_text(encoding="utf-8")
+            feed.write_text(text.replace("Council Orders Five", "Council Orders 5"))
+        assert run("fetch").exit_code == 0
+    else:  # a number clash with the sample issue: its check finds a new warning
+        other = newsroom / "issues" / "2026-11-20.yaml"
+        other.write_text(other.read_text().replace("number: 41", "number: 42"))
+    result = archive()
+    assert "2026-11-27.yaml" in counted.checked, change
+    if change in ("another issue", "store"):  # a clash; the store's copy changed
+        (sample,) = [i for i in result["issues"] if i["slug"] == "2026-11-27"]  # type: ignore[union-attr]
+        assert sample["warnings"] >= 1
+    if change in ("theme", "program", "settings"):
+        assert "2026-11-27" in counted.rendered
+    assert _site_bytes(newsroom / "site") == _cold(newsroom, "cold")
+
+
+def test_a_damaged_memory_is_a_cold_run(newsroom: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsletter.archive import memory
+    from newsletter.config import find_config, load_settings
+
+    archive()
+    settings = load_settings(find_config(None))
+    remembered = memory.memory_file(settings, Path("site"))
+    assert remembered is not None and remembered.is_file()
+    remembered.write_bytes(b"not a pickle")
+    counted = _Counted(monkeypatch)
+    assert archive()["written"] == []
+    assert len(counted.checked) == 2
 
 
 def test_a_changed_issue_rewrites_only_its_own_page_the_index_and_its_feed(

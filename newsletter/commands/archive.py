@@ -14,7 +14,7 @@ the whole archive and nothing is written.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +23,7 @@ from newsletter.config import Settings
 from newsletter.errors import Problem, ProblemsError
 
 if TYPE_CHECKING:
+    from newsletter.archive.memory import Memory
     from newsletter.models import Issue
 
 
@@ -86,11 +87,13 @@ def archive_issues(
     strict: bool = False,
     copy_images: bool = True,
     on_issue: Callable[[str], None] | None = None,
+    remember: bool = True,
 ) -> ArchiveResult:
     """Build the web archive of every issue in the newsroom's `issues/` folder into `output`;
     with `copy_images`, the images the issues show are copied into the site (see
     `newsletter.archive.images`); `on_issue` is called with each issue file's name once it
-    is read (for a progress bar).
+    is read (for a progress bar); with `remember`, what this run learnt is kept for the next
+    (`newsletter.archive.memory`), which then reads and renders only what changed.
     Raises `ProblemsError` when `strict` and an issue has an error (nothing is written
     then), or when the theme or the site folder fails."""
     # Imported here, as `build` does: the renderer costs a fraction of a second to import.
@@ -102,6 +105,7 @@ def archive_issues(
         feed_name,
         write_site,
     )
+    from newsletter.archive.memory import inputs_digest, load_memory, memory_file, save_memory
     from newsletter.models import WebPage
     from newsletter.render.theme import load_theme
     from newsletter.render.web import editions, render_index, render_page, web_theme
@@ -109,35 +113,66 @@ def archive_issues(
     until = until or datetime.now(settings.timezone).date()
     theme = web_theme(load_theme(settings.theme))
     base = settings.archive_url.rstrip("/") + "/"
-    checked, skipped, later = _read_issues(settings, until, on_issue)
+    where = memory_file(settings, output) if remember else None
+    memory = load_memory(where, inputs_digest(settings, _store_counter(settings)))
+    checked, skipped, later = _read_issues(settings, until, on_issue, memory)
     if strict and skipped:
         raise ProblemsError([p for issue in skipped for p in issue.problems])
     issues = [issue for issue, _ in checked]
     images = copy_site_images(issues, output, settings.fetch) if copy_images else SiteImages()
     copies, files = images.copies, list(images.files)
-    pages: list[WebPage] = [
-        render_page(
-            issue,
-            settings,
-            theme,
-            url=f"{base}{issue.slug}/",
-            feed=f"../{feed_name(issue.lang)}",
-            images=copies.get(issue.slug),
-        )
-        for issue in issues
-    ]
+    by_issue = {
+        entry.issue.source: (name, entry) for name, entry in memory.issues.items() if entry.issue
+    }
+    pages: list[WebPage] = []
+    page_keys: dict[str, str] = {}
+    for issue in issues:
+        url, feed = f"{base}{issue.slug}/", f"../{feed_name(issue.lang)}"
+        page_key = repr((url, feed, sorted(copies.get(issue.slug, {}).items())))
+        name, entry = by_issue[issue.source]
+        if entry.page is None or entry.page_key != page_key or entry.page.issue != issue:
+            page = render_page(
+                issue, settings, theme, url=url, feed=feed, images=copies.get(issue.slug)
+            )
+            entry = replace(entry, page=page, page_key=page_key)
+            memory.issues[name] = entry
+        assert entry.page is not None
+        pages.append(entry.page)
+        page_keys[issue.slug] = f"{entry.key}/{page_key}"
     groups = editions(pages)
     feeds = {lang: feed_name(lang) for lang, _ in groups}
     files += [
         SiteFile(f"{page.issue.slug}/index.html", page.html.encode("utf-8")) for page in pages
     ]
+    outputs: dict[str, tuple[str, bytes]] = {}
+
+    def made(name: str, key: str, make: Callable[[], bytes]) -> bytes:
+        """The file's bytes: remembered while what made them is unchanged."""
+        known = memory.outputs.get(name)
+        data = known[1] if known is not None and known[0] == key else make()
+        outputs[name] = (key, data)
+        return data
+
+    everything = repr((sorted(feeds.items()), [page_keys[p.issue.slug] for p in pages]))
     files.append(
-        SiteFile("index.html", render_index(pages, settings, theme, feeds=feeds).encode("utf-8"))
+        SiteFile(
+            "index.html",
+            made(
+                "index.html",
+                everything,
+                lambda: render_index(pages, settings, theme, feeds=feeds).encode("utf-8"),
+            ),
+        )
     )
     for lang, group in groups:
         title = f"{settings.edition(lang).name} ({group[0].edition})"
-        feed = atom_feed(group, settings, lang=lang, url=base + feeds[lang], title=title)
-        files.append(SiteFile(feeds[lang], feed))
+        key = repr((lang, title, [page_keys[p.issue.slug] for p in group]))
+
+        def make_feed(group: list[WebPage] = group, lang: str = lang, title: str = title) -> bytes:
+            return atom_feed(group, settings, lang=lang, url=base + feeds[lang], title=title)
+
+        files.append(SiteFile(feeds[lang], made(feeds[lang], key, make_feed)))
+    memory.outputs = outputs
     try:
         wrote = write_site(files, output, keep=_kept(skipped), images=copies)
     except OSError as exc:
@@ -150,6 +185,7 @@ def archive_issues(
                 )
             ]
         ) from None
+    save_memory(where, memory)
     warnings = {issue.slug: count for issue, count in checked}
     archived = tuple(
         ArchivedIssue(
@@ -179,31 +215,83 @@ def archive_issues(
     )
 
 
+def _store_counter(settings: Settings) -> str:
+    """The store's change counter, or why there is none (the memory's key, not a check)."""
+    from newsletter.errors import NewsletterError
+    from newsletter.store import open_store
+
+    try:
+        with open_store(settings.store, create=False) as store:
+            return str(store.change_counter())
+    except NewsletterError as exc:
+        return f"none: {type(exc).__name__}"
+
+
 def _read_issues(
-    settings: Settings, until: date, on_issue: Callable[[str], None] | None
+    settings: Settings,
+    until: date,
+    on_issue: Callable[[str], None] | None,
+    memory: Memory,
 ) -> tuple[list[tuple[Issue, int]], list[SkippedIssue], list[Path]]:
     """Check every issue file as `check` does: (issue, number of warnings) for those to
-    archive, those with errors, and those dated after `until`."""
+    archive, those with errors, and those dated after `until`. An issue whose inputs are
+    what `memory` remembers them as is not read again; `memory` learns the rest."""
+    from newsletter.archive.memory import Remembered, issue_context, issue_key
     from newsletter.commands.check import check_issue
-    from newsletter.issue import issues_folder, remembered_locks
-    from newsletter.issue.folder import one_run
+    from newsletter.issue import (
+        issues_folder,
+        lock_path,
+        number_and_date,
+        read_lock,
+        remembered_locks,
+    )
+    from newsletter.issue.folder import folder_facts, one_run
+    from newsletter.issue.lockfile import remembered_entries
+    from newsletter.issue.numbers import remembered_fields
 
     checked: list[tuple[Issue, int]] = []
     skipped: list[SkippedIssue] = []
     later: list[Path] = []
+    entries: dict[str, Remembered] = {}
     with remembered_locks(), one_run():  # the folder read once, not once per issue
-        for path in issue_files(issues_folder(settings)):
-            try:
-                found = check_issue(settings, path)
-            except ProblemsError as exc:
-                skipped.append(SkippedIssue(path, tuple(exc.problems)))
-            else:
-                if found.issue.date > until:
-                    later.append(path)
+        locks, numbers = remembered_entries(), remembered_fields()
+        assert locks is not None and numbers is not None
+        # Entries are checked against their file's identity when used: a stale one is read
+        # again, never believed.
+        locks.update(memory.locks)
+        numbers.update(memory.numbers)
+        folder = issues_folder(settings)
+        facts = folder_facts(folder)
+        paths = issue_files(folder)
+        for path in paths:
+            number, day = number_and_date(path)
+            lock = read_lock(lock_path(path))
+            context = issue_context(path, facts, number, day, tuple(lock.articles))
+            key = issue_key(path, lock_path(path), context)
+            entry = memory.issues.get(str(path))
+            if entry is None or entry.key != key:
+                try:
+                    found = check_issue(settings, path)
+                except ProblemsError as exc:
+                    entry = Remembered(key, None, problems=tuple(exc.problems))
                 else:
-                    checked.append((found.issue, len(found.warnings)))
+                    # Stories the lock file does not hold come from the store, which can
+                    # change under them: such an issue is checked again next time.
+                    locked = all(article.id in lock.articles for article in found.issue.articles)
+                    entry = Remembered(key if locked else "", found.issue, len(found.warnings))
+            entries[str(path)] = entry
+            if entry.issue is None:
+                skipped.append(SkippedIssue(path, entry.problems))
+            elif entry.issue.date > until:
+                later.append(path)
+            else:
+                checked.append((entry.issue, entry.warnings))
             if on_issue is not None:
                 on_issue(path.name)
+        kept = {*paths, *(lock_path(path) for path in paths)}
+        memory.locks = {p: found for p, found in locks.items() if p in kept}
+        memory.numbers = {p: found for p, found in numbers.items() if p in kept}
+    memory.issues = entries
     return checked, skipped, later
 
 

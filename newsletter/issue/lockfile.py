@@ -84,6 +84,12 @@ _REMEMBERED: ContextVar[dict[Path, tuple[tuple[int, int, int], Lock]] | None] = 
 )
 
 
+def remembered_entries() -> dict[Path, tuple[tuple[int, int, int], Lock]] | None:
+    """The locks read so far inside `remembered_locks` (None outside it), by path: the
+    archive keeps them between runs and puts them back in."""
+    return _REMEMBERED.get()
+
+
 @contextlib.contextmanager
 def remembered_locks() -> Iterator[None]:
     """Inside the block, a lock file is read once for as long as it is unchanged (same inode,

@@ -63,6 +63,11 @@ def number_and_date(path: Path) -> tuple[int | None, date | None]:
     return found
 
 
+def remembered_fields() -> dict[Path, tuple[tuple[int, int, int], _Fields]] | None:
+    """The numbers and dates read so far inside `remembered_numbers` (None outside it)."""
+    return _REMEMBERED.get()
+
+
 @contextlib.contextmanager
 def remembered_numbers() -> Iterator[None]:
     """Inside the block, an issue file's number and date are read once for as long as it is
