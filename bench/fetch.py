@@ -1,4 +1,5 @@
-"""Benchmark: `newsletter fetch` over 300 feeds of 30 items, each response delayed 100 ms.
+"""Benchmark: `newsletter fetch` over 300 feeds (or the sizes given) of 30 items, each response
+delayed 100 ms.
 
 The feeds are served on 30 loopback addresses (127.0.1.1 to 127.0.1.30, ten feeds each) so
 that the per-host limit behaves as it would across a newsroom's many sources. Printed, each
@@ -13,8 +14,11 @@ measured in this same run:
 - with `--postgres URL` (an empty database the bench may fill and empty), cold fetches into
   that PostgreSQL store, alternating with SQLite's (target: within 1.3x of SQLite's time).
 
-Run from the repository root: `.venv/bin/python bench/fetch.py [FEEDS] [--rounds N]
-[--postgres postgresql://USER@HOST:PORT/DATABASE]`.
+Given several sizes (`bench/fetch.py 100 1000 6000`), each is measured in turn, and the cold
+time a feed is compared with the first size's (linear growth: about 1x).
+
+Run from the repository root: `.venv/bin/python bench/fetch.py [FEEDS ...] [--rounds N]
+[--no-baseline] [--postgres postgresql://USER@HOST:PORT/DATABASE]`.
 """
 
 from __future__ import annotations
@@ -230,10 +234,100 @@ def _run_fetch(config: Path) -> tuple[float, int, dict[str, object], float]:
         return elapsed, peak, json.loads(out.read()), cpu
 
 
+def _newsroom(folder: Path, urls: list[str]) -> Path:
+    """A newsroom whose settings list every feed, with a SQLite store beside them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "newsletter.toml"
+    feeds = "".join(f'[[feeds]]\nname = "f{n}"\nurl = "{url}"\n' for n, url in enumerate(urls))
+    config.write_text(
+        f'[newsletter]\nname = "Bench"\nfrom = "b@example.org"\nstore = "store.sqlite3"\n\n{feeds}',
+        encoding="utf-8",
+    )
+    return config
+
+
+def _empty_sqlite(config: Path) -> None:
+    for leftover in config.parent.glob("store.sqlite3*"):
+        leftover.unlink()
+
+
+def _measure(count: int, rounds: int, postgres: str | None, baseline: bool) -> dict[str, float]:
+    """Serve `count` feeds and time fetches of them; the figures of one size."""
+    bases, server = _serve(count)
+    urls = [f"{bases[number % HOSTS]}/feed{number}.xml" for number in range(count)]
+    figures: dict[str, float] = {"feeds": count}
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            config = _newsroom(Path(folder), urls)
+            colds, warms, peaks, warm_cpus = [], [], [], []
+            for _ in range(rounds):
+                _empty_sqlite(config)
+                cold, peak, report, _ = _run_fetch(config)
+                warm, _, again, warm_cpu = _run_fetch(config)
+                warm_cpus.append(warm_cpu)
+                colds.append(cold)
+                warms.append(warm)
+                peaks.append(peak)
+            figures["cold"] = statistics.median(colds)
+            figures["warm"] = statistics.median(warms)
+            figures["peak"] = max(peaks)
+            figures["warm_cpu"] = statistics.median(warm_cpus)
+            figures["stored"] = report["articles"]  # type: ignore[assignment]
+            problems = [
+                feed["problem"]
+                for feed in report["feeds"]  # type: ignore[union-attr]
+                if feed["problem"]
+            ]
+            figures["failed"] = len(problems)
+            if problems:
+                print(f"  {len(problems)} feeds failed in the last cold run: {problems[0]}")
+            figures["not_modified"] = sum(
+                1
+                for feed in again["feeds"]  # type: ignore[union-attr]
+                if feed["not_modified"]
+            )
+            print(
+                f"  {count} feeds, each run: cold "
+                + " ".join(f"{t:.2f}" for t in colds)
+                + "; warm "
+                + " ".join(f"{t:.2f}" for t in warms),
+                flush=True,
+            )
+            if postgres:
+                pg_config = _newsroom(Path(folder) / "pg", urls)
+                pg_config.write_text(
+                    pg_config.read_text(encoding="utf-8").replace(
+                        'store = "store.sqlite3"', f'store = "{postgres}"'
+                    ),
+                    encoding="utf-8",
+                )
+                pg_colds, sqlite_colds = [], []
+                for _ in range(rounds):  # alternated, so that the machine's noise is shared
+                    _empty_postgres(postgres)
+                    pg_colds.append(_run_fetch(pg_config)[0])
+                    _empty_sqlite(config)
+                    sqlite_colds.append(_run_fetch(config)[0])
+                figures["pg_cold"] = statistics.median(pg_colds)
+                figures["pg_sqlite_cold"] = statistics.median(sqlite_colds)
+        if baseline:
+            started = time.perf_counter()
+            figures["entries"] = sum(len(feedparser.parse(u).entries) for u in urls)
+            figures["baseline"] = time.perf_counter() - started
+    finally:
+        server.terminate()
+    return figures
+
+
 def main() -> None:
-    """Serve the feeds, run the three measurements and print them with their ratios."""
+    """Serve the feeds, run the measurements at each size and print them with their ratios."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("feeds", nargs="?", type=int, default=300)
+    parser.add_argument(
+        "feeds",
+        nargs="*",
+        type=int,
+        default=[300],
+        help="numbers of feeds, one measurement each (the baseline at the first)",
+    )
     parser.add_argument("--rounds", type=int, default=ROUNDS, help="runs of cold and warm each")
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip the 35 s baseline (while iterating)"
@@ -242,84 +336,56 @@ def main() -> None:
         "--postgres", metavar="URL", help="also time cold fetches into this PostgreSQL database"
     )
     args = parser.parse_args()
-    count = args.feeds
     # An installed package has its bytecode compiled; an editable checkout under
     # PYTHONDONTWRITEBYTECODE would recompile every module on every run and time that.
     package = Path(__file__).resolve().parent.parent / "newsletter"
     compileall.compile_dir(package, quiet=1)
-    bases, server = _serve(count)
-    urls = [f"{bases[number % HOSTS]}/feed{number}.xml" for number in range(count)]
+    sizes = [
+        _measure(count, args.rounds, args.postgres, not args.no_baseline and index == 0)
+        for index, count in enumerate(args.feeds)
+    ]
 
-    with tempfile.TemporaryDirectory() as folder:
-        config = Path(folder) / "newsletter.toml"
-        feeds = "".join(f'[[feeds]]\nname = "f{n}"\nurl = "{url}"\n' for n, url in enumerate(urls))
-        config.write_text(
-            '[newsletter]\nname = "Bench"\nfrom = "b@example.org"\n'
-            f'store = "store.sqlite3"\n\n{feeds}',
-            encoding="utf-8",
-        )
-        colds, warms, peaks, warm_cpus = [], [], [], []
-        for _ in range(args.rounds):
-            for leftover in Path(folder).glob("store.sqlite3*"):
-                leftover.unlink()
-            cold, peak, report, _ = _run_fetch(config)
-            warm, _, again, warm_cpu = _run_fetch(config)
-            warm_cpus.append(warm_cpu)
-            colds.append(cold)
-            warms.append(warm)
-            peaks.append(peak)
-        cold, warm, peak = statistics.median(colds), statistics.median(warms), max(peaks)
-        pg_colds, sqlite_colds = [], []
-        if args.postgres:
-            pg_config = Path(folder) / "pg" / "newsletter.toml"
-            pg_config.parent.mkdir()
-            pg_config.write_text(
-                config.read_text(encoding="utf-8").replace(
-                    'store = "store.sqlite3"', f'store = "{args.postgres}"'
-                ),
-                encoding="utf-8",
-            )
-            for _ in range(args.rounds):  # alternated, so that the machine's noise is shared
-                _empty_postgres(args.postgres)
-                pg_colds.append(_run_fetch(pg_config)[0])
-                for leftover in Path(folder).glob("store.sqlite3*"):
-                    leftover.unlink()
-                sqlite_colds.append(_run_fetch(config)[0])
-        started = time.perf_counter()
-        entries = 0 if args.no_baseline else sum(len(feedparser.parse(u).entries) for u in urls)
-        baseline = float("nan") if args.no_baseline else time.perf_counter() - started
-
-    stored = report["articles"]
-    not_modified = sum(1 for feed in again["feeds"] if feed["not_modified"])  # type: ignore[union-attr]
     print(
-        f"{count} feeds x {ITEMS} items on {HOSTS} loopback hosts, {DELAY * 1000:.0f} ms "
-        f"per response, {os.cpu_count()} cores"
+        f"feeds of {ITEMS} items on {HOSTS} loopback hosts, {DELAY * 1000:.0f} ms "
+        f"per response, {os.cpu_count()} cores; cold and warm each the median of {args.rounds}"
     )
-    print(f"baseline  sequential feedparser.parse(url): {baseline:6.2f} s  ({entries} entries)")
-    print(
-        f"cold      newsletter fetch:                 {cold:6.2f} s  "
-        f"{baseline / cold:5.1f}x faster than baseline (target >= 10x), {stored} articles"
-    )
-    print(
-        f"warm      newsletter fetch, all 304:        {warm:6.2f} s  "
-        f"{cold / warm:5.1f}x faster than cold (target >= 5x), {not_modified} not modified, "
-        f"{statistics.median(warm_cpus):.2f} s of CPU"
-    )
-    print(
-        "each run: cold "
-        + " ".join(f"{t:.2f}" for t in colds)
-        + "; warm "
-        + " ".join(f"{t:.2f}" for t in warms)
-    )
-    print(f"peak memory of the cold fetch (all processes): {peak / 2**20:.0f} MB (target < 300 MB)")
-    if pg_colds:
-        pg, lite = statistics.median(pg_colds), statistics.median(sqlite_colds)
+    first = sizes[0]
+    if "baseline" in first:
         print(
-            f"cold      into PostgreSQL: {pg:6.2f} s, into SQLite: {lite:6.2f} s  "
-            f"{pg / lite:4.2f}x SQLite's time (target <= 1.3x); PostgreSQL runs "
-            + " ".join(f"{t:.2f}" for t in pg_colds)
+            f"baseline  sequential feedparser.parse(url) of {first['feeds']:.0f} feeds: "
+            f"{first['baseline']:6.2f} s  ({first['entries']:.0f} entries)"
         )
-    server.terminate()
+    for size in sizes:
+        count = size["feeds"]
+        per_feed = size["cold"] / count
+        growth = per_feed / (first["cold"] / first["feeds"])
+        print(f"{count:.0f} feeds")
+        against = (
+            f"{first['baseline'] / size['cold']:5.1f}x faster than baseline (target >= 10x), "
+            if size is first and "baseline" in first
+            else ""
+        )
+        print(
+            f"  cold   newsletter fetch:           {size['cold']:6.2f} s  "
+            f"{per_feed * 1000:.2f} ms a feed, {growth:4.2f}x the first size's "
+            f"(linear: about 1x); {against}{size['stored']:.0f} articles, "
+            f"{size['failed']:.0f} feeds failed"
+        )
+        print(
+            f"  warm   newsletter fetch, all 304:  {size['warm']:6.2f} s  "
+            f"{size['cold'] / size['warm']:5.1f}x faster than cold (target >= 5x), "
+            f"{size['not_modified']:.0f} not modified, {size['warm_cpu']:.2f} s of CPU"
+        )
+        print(
+            f"  peak memory of the cold fetch (all processes): {size['peak'] / 2**20:.0f} MB "
+            "(target < 300 MB)"
+        )
+        if "pg_cold" in size:
+            pg, lite = size["pg_cold"], size["pg_sqlite_cold"]
+            print(
+                f"  cold   into PostgreSQL: {pg:6.2f} s, into SQLite: {lite:6.2f} s  "
+                f"{pg / lite:4.2f}x SQLite's time (target <= 1.3x)"
+            )
 
 
 def _empty_postgres(url: str) -> None:

@@ -178,7 +178,9 @@ async def fetch_feeds(
     """Fetch and parse every feed concurrently; return results in the sources' order.
 
     `on_done` is called (in the event loop's thread) as each feed finishes, so the caller can
-    store it at once: a fetch killed half-way keeps every feed finished before the kill.
+    store it at once: a fetch killed half-way keeps every feed finished before the kill. The
+    articles are then `on_done`'s alone: the results returned carry none, so that memory
+    holds the feeds in flight, not every feed of the run.
     """
     options = options or FetchOptions()
     fetcher = Fetcher(options) if any(source.is_remote for source in sources) else None
@@ -190,9 +192,10 @@ async def fetch_feeds(
             done = await _fetch_one(fetcher, source, state)
         except Exception as exc:  # a bug met on one feed must not cost the others
             done = _bug(source, exc, time.perf_counter() - started)
-        if on_done is not None:
-            on_done(done)
-        return done
+        if on_done is None:
+            return done
+        on_done(done)
+        return replace(done, articles=())
 
     try:
         return list(await asyncio.gather(*(one(source) for source in sources)))

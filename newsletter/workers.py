@@ -161,7 +161,7 @@ class FetchWorkers:
 
         `options` (the settings' limits, say) replace those the workers were made with; the
         number of workers stays. Results come back in the sources' order, as from
-        `feeds.run_fetch`.
+        `feeds.run_fetch`: without their articles when `on_done` was given them.
         """
         options = replace(options or self.options, workers=self.options.workers)
         if len(self.workers) < 2 or len(sources) < MIN_FEEDS:
@@ -201,9 +201,11 @@ class FetchWorkers:
                 if message is None:
                     del pending[ready]
                     continue
-                results[message.source.name] = message
-                if on_done is not None:
-                    on_done(message)
+                if on_done is None:
+                    results[message.source.name] = message
+                    continue
+                on_done(message)
+                results[message.source.name] = replace(message, articles=())
         if orphans:
             for result in run_fetch(tuple(orphans), states, on_done, options):
                 results[result.source.name] = result

@@ -27,6 +27,10 @@ def test_the_weekly_loop_runs_through_the_command_functions(newsroom: Path) -> N
     report = fetch_all(settings)
     assert [feed.result.source.name for feed in report.feeds] == ["news", "analysis", "dari"]
     assert report.articles == 32 and not report.failed
+    # Stored, then let go: the report keeps no feed's articles (a fetch's memory is bounded
+    # by the feeds in flight).
+    assert sum(feed.counts.new for feed in report.feeds) == 32
+    assert all(feed.result.articles == () for feed in report.feeds)
     from datetime import date
 
     week = list_articles(settings, week=date(2026, 11, 27))

@@ -222,7 +222,12 @@ def test_copying_a_candidate_gives_an_item_the_issue_accepts(
     unused = page.locator("#candidates li:not(:has(.used))").first
     ident = unused.get_attribute("data-id")
     unused.locator("button.copy").click()
-    assert unused.locator("button.copy").inner_text() == "Copied"
+    # The clipboard is written asynchronously: the button says so once it has been.
+    until(
+        page,
+        f"document.querySelector('#candidates li[data-id=\"{ident}\"] button.copy')"
+        ".textContent === 'Copied'",
+    )
     copied = page.evaluate("navigator.clipboard.readText()")
     assert yaml.safe_load(copied) == [
         {"article": ident, "blurb": "TODO One or two sentences in your own words."}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+from dataclasses import replace
 from pathlib import Path
 
 from newsletter.config import FeedSource
@@ -39,8 +40,14 @@ def test_workers_give_what_one_process_gives_in_the_same_order(
         shared = workers.fetch(sources, {}, seen.append)
     assert [r.source.name for r in shared] == [s.name for s in sources]
     assert sorted(r.source.name for r in seen) == sorted(s.name for s in sources)  # once each
-    assert [r.articles for r in shared] == [r.articles for r in alone]
-    assert [r.articles[0].title for r in shared] == [f"Story {n}" for n in range(12)]
+    by_name = {r.source.name: r for r in seen}
+    assert [by_name[s.name].articles for s in sources] == [r.articles for r in alone]
+    assert [by_name[s.name].articles[0].title for s in sources] == [f"Story {n}" for n in range(12)]
+    # The articles were on_done's: the results returned hold none (memory stays bounded).
+    assert all(r.articles == () for r in shared)
+    assert [replace(r, articles=(), elapsed=0) for r in shared] == [
+        replace(by_name[r.source.name], articles=(), elapsed=0) for r in shared
+    ]
     # Closed: the workers have exited.
     assert all(not Path(f"/proc/{pid}").exists() for pid in pids if pid is not None)
 
@@ -89,3 +96,16 @@ def test_a_limit_too_small_to_divide_keeps_each_host_on_one_worker() -> None:
         ["a0", "a1", "a2"],
         ["b0", "b1"],
     ]
+
+
+def test_one_process_lets_go_of_the_articles_it_handed_on(feed_server: FeedServer) -> None:
+    sources = _sources(feed_server, 3)
+    seen: list[FeedResult] = []
+    results = run_fetch(sources, {}, seen.append, OPTIONS)
+    assert [r.articles[0].title for r in sorted(seen, key=lambda r: r.source.name)] == [
+        "Story 0",
+        "Story 1",
+        "Story 2",
+    ]
+    assert [r.source.name for r in results] == ["w0", "w1", "w2"]
+    assert all(r.articles == () for r in results)

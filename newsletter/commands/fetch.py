@@ -62,6 +62,8 @@ def fetch_all(
         )
     options = options or FetchOptions.of(settings.fetch)
     order = tuple(source.name for source in settings.feeds)
+    # What each feed's report needs, without its articles: those are stored and let go, so
+    # that memory holds the feeds in flight, not the whole run's articles.
     saved: dict[str, tuple[FeedResult, SaveCounts]] = {}
     now = datetime.now(UTC)
     with (
@@ -76,7 +78,7 @@ def fetch_all(
 
         def done(result: FeedResult) -> None:
             if lost:  # the feeds still coming in are not stored
-                saved[result.source.name] = (result, SaveCounts(0, 0, 0))
+                saved[result.source.name] = (replace(result, articles=()), SaveCounts(0, 0, 0))
                 if on_feed is not None:
                     on_feed(result.source.name)
                 return
@@ -99,7 +101,7 @@ def fetch_all(
                 counts = SaveCounts(0, 0, 0)
             if not lost:
                 stored_names.add(result.source.name)
-            saved[result.source.name] = (result, counts)
+            saved[result.source.name] = (replace(result, articles=()), counts)
             if on_feed is not None:
                 on_feed(result.source.name)
 
