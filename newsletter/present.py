@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from newsletter.commands.articles import ArticlesResult
 from newsletter.config import Settings
+from newsletter.models import Article
 from newsletter.records import article_to_record
 from newsletter.spamscore import SPAM_AT, advice
 from newsletter.untrusted import terminal_text
@@ -117,7 +118,7 @@ def fetch_json(report: FetchReport) -> dict[str, Any]:
     }
 
 
-def articles_json(found: ArticlesResult, settings: Settings) -> list[dict[str, Any]]:
+def articles_json(shown: Sequence[Article], settings: Settings) -> list[dict[str, Any]]:
     """Each article's record (as in a lock file) with its local time added."""
     return [
         {
@@ -126,42 +127,76 @@ def articles_json(found: ArticlesResult, settings: Settings) -> list[dict[str, A
             if article.published
             else None,
         }
-        for article in found.articles
+        for article in shown
     ]
 
 
-def articles_table(found: ArticlesResult, settings: Settings) -> Table:
-    """The week's articles: id, feed, local time (* when the feed gave no date), title."""
-    from rich.table import Table
+FEED_WIDTH = 24  # a feed's name is cut to this many columns: the title needs the room
 
-    table = Table(
-        title=f"Week {found.start.date()} to {found.day} ({settings.timezone.key})",
-        title_justify="left",
-    )
-    table.add_column("id", no_wrap=True)
-    table.add_column("feed", no_wrap=True)
-    table.add_column("local time", no_wrap=True)
-    table.add_column("title")
-    for article in found.articles:
+
+def articles_text(
+    found: ArticlesResult,
+    settings: Settings,
+    shown: Sequence[Article],
+    *,
+    width: int | None = None,
+    styled: bool = False,
+) -> str:
+    """The week's articles as a table of plain lines: id, feed, local time (* when the feed
+    gave no date), title; each title cut to fit `width` columns (not cut when None, as when
+    printed into a pipe).
+
+    Lines are written here, not by rich's Table, which measures and wraps every cell: a row
+    costs about 0.2 ms there, some 10 microseconds here, and a busy week has 35,000 rows.
+    """
+    from rich.cells import cell_len, set_cell_size
+
+    def fit(text: str, room: int) -> str:
+        if cell_len(text) <= room:
+            return text
+        return set_cell_size(text, max(room - 1, 0)) + "…"
+
+    rows = []
+    for article in shown:
         when = local_time(article.published, settings.timezone) if article.published else ""
-        table.add_row(
-            article.id,
-            cell(article.feed),
-            when + ("*" if article.date_is_guess else ""),
-            cell(article.title),
+        rows.append(
+            (
+                article.id,
+                terminal_text(article.feed),
+                when + ("*" if article.date_is_guess else " "),
+                terminal_text(article.title),
+            )
         )
-    return table
+    id_width = max([2, *(len(row[0]) for row in rows)])
+    feed_width = min(FEED_WIDTH, max([4, *(cell_len(row[1]) for row in rows)]))
+    time_width = max([10, *(len(row[2]) for row in rows)])
+    room = None if width is None else max(width - id_width - feed_width - time_width - 6, 10)
+
+    def line(ident: str, feed: str, when: str, title: str) -> str:
+        feed = set_cell_size(fit(feed, feed_width), feed_width)
+        title = title if room is None else fit(title, room)
+        return f"{ident:<{id_width}}  {feed}  {when:<{time_width}}  {title}".rstrip()
+
+    heading = f"Week {found.start.date()} to {found.day} ({settings.timezone.key})"
+    header = line("id", "feed", "local time", "title")
+    if styled:
+        heading, header = f"\x1b[3m{heading}\x1b[0m", f"\x1b[1m{header}\x1b[0m"
+    return "\n".join([heading, header, *(line(*row) for row in rows)])
 
 
-def articles_summary(found: ArticlesResult) -> str:
-    """The line under the articles table."""
-    count = len(found.articles)
-    guessed = any(article.date_is_guess for article in found.articles)
-    return (
-        f"{count} article{'s' if count != 1 else ''}"
-        + ("; * = the feed gave no date, first seen then" if guessed else "")
-        + "."
-    )
+def articles_summary(found: ArticlesResult, first: int = 0, count: int | None = None) -> str:
+    """The line under the articles table: how many there are, and which of them were shown
+    (rows `first` to `first + count`; all when `count` is None)."""
+    total = len(found.articles)
+    shown = found.articles[first : None if count is None else first + count]
+    guessed = any(article.date_is_guess for article in shown)
+    if len(shown) == total:
+        said = f"{total:,} article{'s' if total != 1 else ''}"
+    elif not shown:
+        said = f"No articles on this page: the week has {total:,}"
+    else:
+        said = f"Articles {first + 1:,} to {first + len(shown):,} of {total:,}, newest first"
+    return said + ("; * = the feed gave no date, first seen then" if guessed else "") + "."
 
 
 @contextlib.contextmanager

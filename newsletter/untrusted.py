@@ -84,11 +84,19 @@ def visible_line(text: str) -> str:
     return _UNSHOWN.sub("\ufffd", text)
 
 
+# The zero-width non-joiner and joiner are letters' business, not the terminal's: Persian
+# spells words with them (زمین‌لرزه), and they move nothing on the screen.
+_JOINERS = frozenset("\u200c\u200d")
+
+
 def terminal_text(text: str) -> str:
-    """A string to print in a terminal: control characters shown as escapes, not obeyed."""
+    """A string to print in a terminal: control characters (bidi controls too) shown as
+    escapes, not obeyed."""
     if text.isprintable():
         return text
     return "".join(
-        char if char.isprintable() or char == " " else char.encode("unicode_escape").decode("ascii")
+        char
+        if char.isprintable() or char == " " or char in _JOINERS
+        else char.encode("unicode_escape").decode("ascii")
         for char in text
     )
