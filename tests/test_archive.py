@@ -286,13 +286,24 @@ def test_a_run_with_nothing_changed_checks_and_renders_nothing(
 ) -> None:
     for number in range(1, 6):
         add_issue(newsroom, str(date(2026, 11, 20) - timedelta(days=7 * number)), 41 - number)
+    from newsletter.archive import memory
+    from newsletter.config import find_config, load_settings
+
     counted = _Counted(monkeypatch)
     archive()
     assert len(counted.checked) == len(counted.rendered) == 7
+    remembered = memory.memory_file(load_settings(find_config(None)), Path("site"))
+    assert remembered is not None
+    kept = remembered.stat()
     counted.clear()
     again = archive()
     assert counted.checked == counted.rendered == []
     assert again["written"] == [] and len(again["issues"]) == 7  # type: ignore[arg-type]
+    # Nothing learnt, nothing written: the memory file is the one the first run wrote.
+    assert (remembered.stat().st_ino, remembered.stat().st_mtime_ns) == (
+        kept.st_ino,
+        kept.st_mtime_ns,
+    )
     assert _site_bytes(newsroom / "site") == _cold(newsroom, "cold-1")
 
     # One issue changed: its page alone is made again, and the site is a cold run's.
@@ -307,6 +318,11 @@ def test_a_run_with_nothing_changed_checks_and_renders_nothing(
     # The sign-off is not on the index: the index is made again but not rewritten.
     assert set(result["written"]) == {"2026-10-30/index.html", "feed-en.xml"}  # type: ignore[arg-type]
     assert _site_bytes(newsroom / "site") == _cold(newsroom, "cold-2")
+    # What that run learnt was kept: the next run has nothing to do.
+    assert remembered.stat().st_ino != kept.st_ino
+    counted.clear()
+    assert archive()["written"] == []
+    assert counted.checked == counted.rendered == []
 
 
 @pytest.mark.parametrize("change", ["theme", "settings", "program", "store", "another issue"])

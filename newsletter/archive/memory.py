@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import os
 import pickle
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from newsletter.issue.folder import FolderFacts
     from newsletter.models import Issue, WebPage
 
-_VERSION = 1
+_VERSION = 2  # 2: dataclasses written as their fields (`_Pickler`)
 _Identity = tuple[int, int, int]
 
 
@@ -65,6 +66,11 @@ class Memory:
     locks: dict[Path, tuple[_Identity, Any]] = field(default_factory=dict)
     numbers: dict[Path, tuple[_Identity, Any]] = field(default_factory=dict)
     outputs: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    # What it held when it was read (the objects themselves, not copies, so that an entry
+    # replaced by an equal one still counts as a change: `is` decides, cheaply). Not kept.
+    loaded: tuple[object, ...] | None = field(
+        default=None, repr=False, compare=False, metadata={"transient": True}
+    )
 
 
 def memory_file(settings: Settings, output: Path) -> Path | None:
@@ -80,6 +86,43 @@ def memory_file(settings: Settings, output: Path) -> Path | None:
     return folder.parent / "archive" / f"{name}.pickle"
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    """The fields kept of a dataclass: all but those marked transient (which come last, with
+    a default)."""
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(
+            item.name for item in fields(kind) if not item.metadata.get("transient")
+        )
+    return names
+
+
+def _rebuild(kind: type, values: tuple[Any, ...]) -> Any:
+    """A dataclass instance from its fields' values, as `_Pickler` wrote them."""
+    return kind(*values)
+
+
+class _Pickler(pickle.Pickler):
+    """Writes a dataclass as its class and a tuple of its fields' values.
+
+    pickle's own way with a slotted dataclass calls `dataclasses.fields` for every instance,
+    on both sides: with 2,000 issues (86,000 instances) that was 1.4 s of a 2.3 s run that
+    changed nothing. Every dataclass of the package is made by its `__init__` from all of its
+    fields in order, so the class and the values are enough.
+    """
+
+    def reducer_override(self, obj: Any) -> Any:
+        """Our dataclasses as (`_rebuild`, (class, values)); anything else as pickle does."""
+        kind = type(obj)
+        if is_dataclass(obj) and kind.__module__.startswith("newsletter."):
+            values = tuple(getattr(obj, name) for name in _field_names(kind))
+            return _rebuild, (kind, values)
+        return NotImplemented
+
+
 def load_memory(path: Path | None, inputs: str) -> Memory:
     """The memory at `path`; its issue entries and outputs only when they were made from the
     same `inputs` (the lock files and numbers are keyed by their own files' identity)."""
@@ -92,20 +135,43 @@ def load_memory(path: Path | None, inputs: str) -> Memory:
             version, found = None, None
         if version == (_VERSION, __version__) and isinstance(found, Memory):
             memory = found
+            memory.loaded = _snapshot(memory)
     if memory.inputs != inputs:
         memory.issues, memory.outputs = {}, {}
         memory.inputs = inputs
     return memory
 
 
+def _snapshot(memory: Memory) -> tuple[object, ...]:
+    return (
+        memory.inputs,
+        dict(memory.issues),
+        dict(memory.locks),
+        dict(memory.numbers),
+        dict(memory.outputs),
+    )
+
+
+def _unchanged(before: tuple[object, ...], memory: Memory) -> bool:
+    now = _snapshot(memory)
+    if before[0] != now[0]:
+        return False
+    for old, new in zip(before[1:], now[1:], strict=True):
+        assert isinstance(old, dict) and isinstance(new, dict)
+        if len(old) != len(new) or any(old.get(key) is not value for key, value in new.items()):
+            return False
+    return True
+
+
 def save_memory(path: Path | None, memory: Memory) -> None:
-    """Keep the memory for the next run; a cache folder that cannot be written is passed
-    over (the next run is a cold one, no more)."""
-    if path is None:
+    """Keep the memory for the next run, unless it holds just what was read; a cache folder
+    that cannot be written is passed over (the next run is a cold one, no more)."""
+    if path is None or (memory.loaded is not None and _unchanged(memory.loaded, memory)):
         return
     try:
-        data = pickle.dumps(((_VERSION, __version__), memory), protocol=pickle.HIGHEST_PROTOCOL)
-        write_atomic(path, data)
+        out = io.BytesIO()
+        _Pickler(out, protocol=pickle.HIGHEST_PROTOCOL).dump(((_VERSION, __version__), memory))
+        write_atomic(path, out.getvalue())
     except (OSError, pickle.PicklingError):
         pass
 

@@ -149,9 +149,10 @@ def archive_issues(
     def made(name: str, key: str, make: Callable[[], bytes]) -> bytes:
         """The file's bytes: remembered while what made them is unchanged."""
         known = memory.outputs.get(name)
-        data = known[1] if known is not None and known[0] == key else make()
-        outputs[name] = (key, data)
-        return data
+        if known is None or known[0] != key:
+            known = (key, make())
+        outputs[name] = known
+        return known[1]
 
     everything = repr((sorted(feeds.items()), [page_keys[p.issue.slug] for p in pages]))
     files.append(
